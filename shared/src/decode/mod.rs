@@ -1,0 +1,82 @@
+//! Decoding of Lambda events into subscription payloads (pure: bytes in, values out).
+//!
+//! Two stages, so that a payload's events can borrow from its decompressed bytes:
+//! 1. [`decode_input`]: the Lambda event envelope → [`Record`]s, each a decompressed payload, a
+//!    raw text line (Kinesis record that is not gzip) or a rejection. Handles CloudWatch Logs
+//!    `{"awslogs":{"data":…}}`, Kinesis `Records[].kinesis.data`, Firehose `records[].data` and an
+//!    already-decoded DATA_MESSAGE/CONTROL_MESSAGE JSON. base64 → gunzip (multi-member, capped).
+//! 2. [`parse_message`]: one payload → [`Message`] (CONTROL → nothing; DATA → a [`LogBatch`] plus
+//!    per-event rejections: one bad event never loses the others).
+
+pub mod envelope;
+pub mod gzip;
+pub mod message;
+
+use crate::model::LogBatch;
+use crate::rejection::Rejection;
+use crate::time::EpochMillis;
+use std::borrow::Cow;
+
+pub use envelope::decode_input;
+pub use message::parse_message;
+
+/// Which event shape an input had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `{"awslogs":{"data":"<base64 gzip>"}}`.
+    CloudWatchLogs,
+    /// `{"Records":[{"kinesis":{"data":…}}]}`.
+    Kinesis,
+    /// `{"records":[{"recordId":…,"data":…}]}` (Firehose transformation).
+    Firehose,
+    /// A bare DATA_MESSAGE / CONTROL_MESSAGE JSON object.
+    Decoded,
+}
+
+/// The decoded envelope of one Lambda event.
+#[derive(Debug)]
+pub struct DecodedInput<'a> {
+    /// The event shape.
+    pub source: Source,
+    /// Region named by the envelope (Kinesis `awsRegion`, Firehose `region`).
+    pub region: Option<String>,
+    /// One entry per record (one for CloudWatch Logs and decoded inputs).
+    pub records: Vec<Record<'a>>,
+}
+
+/// One record of an input: the unit that succeeds or fails on its own (Kinesis
+/// `batchItemFailures`, Firehose per-record results).
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// Kinesis `sequenceNumber` / Firehose `recordId`; `None` for CloudWatch Logs events.
+    pub record_id: Option<String>,
+    /// What the record holds.
+    pub content: RecordContent<'a>,
+}
+
+/// Content of one record.
+#[derive(Debug)]
+pub enum RecordContent<'a> {
+    /// Decompressed (or already-decoded) subscription JSON, to be read by [`parse_message`].
+    Payload(Cow<'a, [u8]>),
+    /// A Kinesis record whose data is not gzip: one raw log line.
+    RawLine {
+        /// Id for the document: the Kinesis `eventID` (else the sequence number).
+        id: String,
+        /// `approximateArrivalTimestamp`.
+        arrival: EpochMillis,
+        /// The line (lossy UTF-8).
+        text: String,
+    },
+    /// The record could not be decoded.
+    Rejected(Rejection),
+}
+
+/// A decoded subscription payload.
+#[derive(Debug)]
+pub enum Message<'a> {
+    /// `CONTROL_MESSAGE`: a health check; produces nothing and succeeds.
+    Control,
+    /// `DATA_MESSAGE`: the batch, and the rejections of events that could not be read.
+    Data(LogBatch<'a>, Vec<Rejection>),
+}
