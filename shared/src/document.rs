@@ -1,1 +1,499 @@
-//! TODO(lead): documents.
+//! OpenSearch documents (SPEC §2, OpenSearch Simple Schema for Observability).
+//!
+//! A [`Document`] is a view over a parsed line and its batch; it serialises straight into the
+//! output buffer (bulk body or NDJSON) without building an intermediate JSON tree.
+
+use crate::model::{Correlation, ErrorInfo, Format, Kind, ParsedLine, PlatformDetails, Report};
+use crate::rejection::RejectReason;
+use crate::time::EpochMillis;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Facts shared by every document of one batch (`resource.*`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchResource<'a> {
+    /// AWS account id (`owner`).
+    pub account_id: Option<&'a str>,
+    /// Region, when known.
+    pub region: Option<&'a str>,
+    /// Log group.
+    pub log_group: Option<&'a str>,
+    /// Log stream.
+    pub log_stream: Option<&'a str>,
+    /// Function name from the log group.
+    pub function_name: Option<&'a str>,
+    /// Function version from the log stream.
+    pub function_version: Option<&'a str>,
+}
+
+/// What happened to a MONITORING line's metric (`attributes.shiplog.metric_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricStatus {
+    /// A metric point was extracted.
+    Extracted,
+    /// The line was rejected; the reason is counted.
+    Rejected(RejectReason),
+}
+
+/// One OpenSearch document: a view that serialises as the `_source`.
+#[derive(Debug, Clone)]
+pub struct Document<'r> {
+    /// `_id`: the CloudWatch event id.
+    pub id: &'r str,
+    /// CloudWatch event timestamp (`observedTimestamp`; decides the daily index).
+    pub observed: EpochMillis,
+    /// The parsed (and correlated) line.
+    pub line: &'r ParsedLine<'r>,
+    /// The batch's resource facts.
+    pub resource: &'r BatchResource<'r>,
+    /// Body, possibly truncated to the configured cap.
+    pub body: Cow<'r, str>,
+    /// Original body length in bytes when it was truncated.
+    pub truncated_from: Option<usize>,
+    /// MONITORING outcome for metric lines.
+    pub metric: Option<MetricStatus>,
+}
+
+/// Marker appended to a truncated body.
+pub const TRUNCATION_MARKER: &str = "…[truncated by shiplog]";
+
+impl<'r> Document<'r> {
+    /// Builds the view; truncates the body to `max_body_bytes` (at a char boundary) with a marker.
+    pub fn new(
+        id: &'r str,
+        observed: EpochMillis,
+        line: &'r ParsedLine<'r>,
+        resource: &'r BatchResource<'r>,
+        max_body_bytes: usize,
+    ) -> Self {
+        let (body, truncated_from) = truncate_body(&line.body, max_body_bytes);
+        Document {
+            id,
+            observed,
+            line,
+            resource,
+            body,
+            truncated_from,
+            metric: None,
+        }
+    }
+
+    /// `@timestamp`: the line's own timestamp when valid, else the CloudWatch event timestamp.
+    pub fn timestamp(&self) -> EpochMillis {
+        self.line.timestamp.unwrap_or(self.observed)
+    }
+
+    /// Daily index `<prefix>-YYYY.MM.DD` by the CloudWatch event's UTC date, so a re-delivered
+    /// event always lands in the same index with the same `_id`.
+    pub fn index_name(&self, prefix: &str) -> String {
+        let mut s = String::with_capacity(prefix.len() + 11);
+        self.write_index_name(prefix, &mut s);
+        s
+    }
+
+    /// Writes the index name into `out`.
+    pub fn write_index_name(&self, prefix: &str, out: &mut String) {
+        let (y, m, d) = self.observed.date();
+        out.push_str(prefix);
+        out.push('-');
+        push_padded(out, y.clamp(0, 9999) as u32, 4);
+        out.push('.');
+        push_padded(out, m, 2);
+        out.push('.');
+        push_padded(out, d, 2);
+    }
+}
+
+fn push_padded(out: &mut String, v: u32, width: usize) {
+    let s = v.to_string();
+    for _ in s.len()..width {
+        out.push('0');
+    }
+    out.push_str(&s);
+}
+
+fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
+    if body.len() <= max {
+        return (Cow::Borrowed(body), None);
+    }
+    let mut cut = max.saturating_sub(TRUNCATION_MARKER.len());
+    while cut > 0 && !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut s = String::with_capacity(cut + TRUNCATION_MARKER.len());
+    s.push_str(body.get(..cut).unwrap_or(""));
+    s.push_str(TRUNCATION_MARKER);
+    (Cow::Owned(s), Some(body.len()))
+}
+
+/// The W3C trace id (32 lowercase hex) of an X-Ray trace id `1-<8 hex>-<24 hex>`.
+pub fn w3c_trace_id(xray: &str) -> Option<String> {
+    let rest = xray.strip_prefix("1-")?;
+    let (time, id) = rest.split_once('-')?;
+    if time.len() != 8 || id.len() != 24 || !time.bytes().chain(id.bytes()).all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut s = String::with_capacity(32);
+    s.push_str(time);
+    s.push_str(id);
+    s.make_ascii_lowercase();
+    Some(s)
+}
+
+fn is_span_id(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[derive(Serialize)]
+struct Severity {
+    text: &'static str,
+    number: u8,
+}
+
+#[derive(Serialize)]
+struct EventView<'r> {
+    name: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exception: Option<&'r ErrorInfo>,
+}
+
+#[derive(Serialize)]
+struct NameOnly<'r> {
+    name: &'r str,
+}
+
+#[derive(Serialize)]
+struct AccountView<'r> {
+    id: &'r str,
+}
+
+#[derive(Serialize)]
+struct CloudView<'r> {
+    provider: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<AccountView<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'r str>,
+}
+
+#[derive(Serialize)]
+struct FaasResource<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'r str>,
+}
+
+#[derive(Serialize)]
+struct Names<'r> {
+    names: &'r str,
+}
+
+#[derive(Serialize)]
+struct LogResource<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<Names<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<Names<'r>>,
+}
+
+#[derive(Serialize)]
+struct AwsResource<'r> {
+    log: LogResource<'r>,
+}
+
+#[derive(Serialize)]
+struct ResourceView<'r> {
+    cloud: CloudView<'r>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    faas: Option<FaasResource<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aws: Option<AwsResource<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<NameOnly<'r>>,
+}
+
+#[derive(Serialize)]
+struct FaasAttributes<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_id: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coldstart: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct XrayView<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segment_id: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sampled: Option<bool>,
+}
+
+/// `attributes.aws.lambda`: REPORT numbers or platform details (never both on one line).
+enum LambdaView<'r> {
+    Report(&'r Report),
+    Platform(&'r PlatformDetails),
+}
+
+impl Serialize for LambdaView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LambdaView::Report(r) => r.serialize(s),
+            LambdaView::Platform(p) => p.serialize(s),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AwsAttributes<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xray: Option<XrayView<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lambda: Option<LambdaView<'r>>,
+}
+
+#[derive(Serialize)]
+struct LogAttributes {
+    format: Format,
+}
+
+#[derive(Serialize)]
+struct ShiplogAttributes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metric_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metric_reason: Option<RejectReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<usize>,
+}
+
+struct CorrelationIds<'r>(&'r Map<String, Value>);
+
+impl Serialize for CorrelationIds<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct AttributesView<'r> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    faas: Option<FaasAttributes<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aws: Option<AwsAttributes<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation: Option<CorrelationIds<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'r Map<String, Value>>,
+    log: LogAttributes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shiplog: Option<ShiplogAttributes>,
+}
+
+#[derive(Serialize)]
+struct SourceView<'r> {
+    #[serde(rename = "@timestamp")]
+    timestamp: EpochMillis,
+    #[serde(rename = "observedTimestamp")]
+    observed: EpochMillis,
+    body: &'r str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<Severity>,
+    #[serde(rename = "traceId", skip_serializing_if = "Option::is_none")]
+    trace_id: Option<String>,
+    #[serde(rename = "spanId", skip_serializing_if = "Option::is_none")]
+    span_id: Option<&'r str>,
+    event: EventView<'r>,
+    resource: ResourceView<'r>,
+    attributes: AttributesView<'r>,
+}
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let line = self.line;
+        let res = self.resource;
+        let origin = line.origin.as_deref();
+        let xray = line.trace.xray_trace_id.as_deref();
+        let segment = line.trace.segment_id.as_deref();
+        let function_name = res.function_name.or(origin.and_then(|o| o.function_name.as_deref()));
+        let function_version = res
+            .function_version
+            .or(origin.and_then(|o| o.function_version.as_deref()))
+            .or(line.platform.as_deref().and_then(|p| p.version.as_deref()));
+        let faas_resource = (function_name.is_some() || function_version.is_some()).then_some(FaasResource {
+            name: function_name,
+            version: function_version,
+        });
+        let log_resource = (res.log_group.is_some() || res.log_stream.is_some()).then(|| AwsResource {
+            log: LogResource {
+                group: res.log_group.map(|names| Names { names }),
+                stream: res.log_stream.map(|names| Names { names }),
+            },
+        });
+        let correlation: Option<&Correlation> = line.correlation.as_deref().filter(|c| !c.is_empty());
+        let xray_view = (xray.is_some() || segment.is_some() || line.trace.sampled.is_some()).then_some(XrayView {
+            trace_id: xray,
+            segment_id: segment,
+            sampled: line.trace.sampled,
+        });
+        let lambda = match (&line.report, &line.platform) {
+            (Some(r), _) => Some(LambdaView::Report(r)),
+            (None, Some(p)) => Some(LambdaView::Platform(p)),
+            (None, None) => None,
+        };
+        let aws = (xray_view.is_some() || lambda.is_some()).then_some(AwsAttributes { xray: xray_view, lambda });
+        let request_id = line.request_id.as_deref();
+        let faas = (request_id.is_some() || line.cold_start.is_some()).then_some(FaasAttributes {
+            invocation_id: request_id,
+            coldstart: line.cold_start,
+        });
+        let (metric_status, metric_reason) = match self.metric {
+            Some(MetricStatus::Extracted) => (Some("extracted"), None),
+            Some(MetricStatus::Rejected(r)) => (Some("rejected"), Some(r)),
+            None => (None, None),
+        };
+        let shiplog = (metric_status.is_some() || self.truncated_from.is_some()).then_some(ShiplogAttributes {
+            metric_status,
+            metric_reason,
+            truncated: self.truncated_from,
+        });
+        let view = SourceView {
+            timestamp: self.timestamp(),
+            observed: self.observed,
+            body: &self.body,
+            severity: line.level.map(|l| Severity {
+                text: l.as_str(),
+                number: l.otel_number(),
+            }),
+            trace_id: xray.and_then(w3c_trace_id),
+            span_id: segment.filter(|s| is_span_id(s)),
+            event: EventView {
+                name: line.kind,
+                exception: line.error.as_deref(),
+            },
+            resource: ResourceView {
+                cloud: CloudView {
+                    provider: "aws",
+                    account: res.account_id.map(|id| AccountView { id }),
+                    region: res.region,
+                },
+                faas: faas_resource,
+                aws: log_resource,
+                service: origin.and_then(|o| o.service.as_deref()).map(|name| NameOnly { name }),
+            },
+            attributes: AttributesView {
+                faas,
+                aws,
+                correlation_id: correlation.and_then(|c| c.primary.as_deref()),
+                correlation: correlation.filter(|c| !c.ids.is_empty()).map(|c| CorrelationIds(&c.ids)),
+                fields: line.fields.as_ref().filter(|f| !f.is_empty()),
+                log: LogAttributes { format: line.format },
+                shiplog,
+            },
+        };
+        view.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::level::Level;
+    use crate::model::Trace;
+    use serde_json::json;
+
+    fn resource() -> BatchResource<'static> {
+        BatchResource {
+            account_id: Some("123456789012"),
+            region: Some("eu-west-1"),
+            log_group: Some("/aws/lambda/order-api"),
+            log_stream: Some("2024/05/05/[$LATEST]abc"),
+            function_name: Some("order-api"),
+            function_version: Some("$LATEST"),
+        }
+    }
+
+    #[test]
+    fn document_has_the_spec_fields() {
+        let line = ParsedLine {
+            kind: Kind::App,
+            format: Format::Nodejs,
+            timestamp: EpochMillis::new(1_714_881_661_850),
+            request_id: Some(Cow::Borrowed("501c51ae-75b0-4231-a51c-9fa99b57b5de")),
+            level: Some(Level::Error),
+            body: Cow::Borrowed("boom"),
+            trace: Trace {
+                xray_trace_id: Some(Cow::Borrowed("1-5759e988-bd862e3fe1be46a994272793")),
+                segment_id: Some(Cow::Borrowed("3d752a1b1bbe37ef")),
+                sampled: Some(true),
+            },
+            ..ParsedLine::default()
+        };
+        let res = resource();
+        let doc = Document::new("3753", EpochMillis(1_714_881_662_000), &line, &res, 1024);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["@timestamp"], json!("2024-05-05T04:01:01.850Z"));
+        assert_eq!(v["observedTimestamp"], json!("2024-05-05T04:01:02.000Z"));
+        assert_eq!(v["body"], json!("boom"));
+        assert_eq!(v["severity"], json!({"text": "ERROR", "number": 17}));
+        assert_eq!(v["traceId"], json!("5759e988bd862e3fe1be46a994272793"));
+        assert_eq!(v["spanId"], json!("3d752a1b1bbe37ef"));
+        assert_eq!(v["event"]["name"], json!("app"));
+        assert_eq!(v["resource"]["faas"], json!({"name": "order-api", "version": "$LATEST"}));
+        assert_eq!(v["resource"]["aws"]["log"]["group"]["names"], json!("/aws/lambda/order-api"));
+        assert_eq!(v["resource"]["cloud"], json!({"provider": "aws", "account": {"id": "123456789012"}, "region": "eu-west-1"}));
+        assert_eq!(v["attributes"]["faas"]["invocation_id"], json!("501c51ae-75b0-4231-a51c-9fa99b57b5de"));
+        assert_eq!(v["attributes"]["aws"]["xray"]["trace_id"], json!("1-5759e988-bd862e3fe1be46a994272793"));
+        assert_eq!(v["attributes"]["log"]["format"], json!("nodejs"));
+        assert_eq!(doc.index_name("shiplog"), "shiplog-2024.05.05");
+    }
+
+    #[test]
+    fn line_without_timestamp_uses_event_time_and_invalid_xray_has_no_w3c_id() {
+        let line = ParsedLine {
+            body: Cow::Borrowed("x"),
+            trace: Trace {
+                xray_trace_id: Some(Cow::Borrowed("abcdef")),
+                ..Trace::default()
+            },
+            ..ParsedLine::default()
+        };
+        let res = BatchResource::default();
+        let doc = Document::new("1", EpochMillis(0), &line, &res, 1024);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["@timestamp"], json!("1970-01-01T00:00:00.000Z"));
+        assert!(v.get("traceId").is_none());
+        assert_eq!(v["attributes"]["aws"]["xray"]["trace_id"], json!("abcdef"));
+        assert!(v["resource"].get("faas").is_none());
+        assert!(v.get("severity").is_none());
+    }
+
+    #[test]
+    fn oversized_body_is_truncated_with_marker_on_a_char_boundary() {
+        let body = "é".repeat(1000);
+        let line = ParsedLine::plain(Cow::Owned(body));
+        let res = BatchResource::default();
+        let doc = Document::new("1", EpochMillis(0), &line, &res, 101);
+        assert!(doc.body.len() <= 101);
+        assert!(doc.body.ends_with(TRUNCATION_MARKER));
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["attributes"]["shiplog"]["truncated"], json!(2000));
+    }
+
+    #[test]
+    fn w3c_trace_id_requires_xray_shape() {
+        assert_eq!(w3c_trace_id("1-5759E988-BD862E3FE1BE46A994272793").as_deref(), Some("5759e988bd862e3fe1be46a994272793"));
+        assert_eq!(w3c_trace_id("1-5d9d007f-0a8c7fd02xmpl480aed55ef0"), None);
+        assert_eq!(w3c_trace_id("2-5759e988-bd862e3fe1be46a994272793"), None);
+    }
+}

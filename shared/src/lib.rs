@@ -24,5 +24,5 @@ pub mod rejection;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};
-pub use pipeline::{Pipeline, PipelineConfig, PipelineOutput};
+pub use pipeline::{CollectingSink, InputSummary, Pipeline, PipelineConfig, Sink};
 pub use rejection::{Rejection, RejectReason};

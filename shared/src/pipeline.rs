@@ -1,7 +1,317 @@
-//! TODO(lead): pipeline.
-/// Pipeline.
-pub struct Pipeline;
-/// Config.
-pub struct PipelineConfig;
-/// Output.
-pub struct PipelineOutput;
+//! The core pipeline: a Lambda event's bytes → documents, metric points and rejections, handed
+//! to a [`Sink`] while the decoded payload is alive (documents borrow from it; nothing is copied
+//! into an intermediate tree).
+
+use crate::correlate::Correlator;
+use crate::decode::{self, Message, RecordContent, Source};
+use crate::document::{BatchResource, Document, MetricStatus};
+use crate::limits::Limits;
+use crate::metrics::point::resolve;
+use crate::metrics::{MetricDefaults, MetricPoint};
+use crate::model::{Kind, LogBatch, LogEvent, ParsedLine};
+use crate::parse::{self, monitoring, ParseOptions};
+use crate::rejection::{RejectReason, Rejection};
+use std::borrow::Cow;
+
+/// Default index prefix (`shiplog-YYYY.MM.DD`).
+pub const DEFAULT_INDEX_PREFIX: &str = "shiplog";
+
+/// Configuration of the core pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineConfig {
+    /// Resource bounds.
+    pub limits: Limits,
+    /// Index prefix.
+    pub index_prefix: String,
+    /// Metric defaults (namespace, `FunctionName` dimension).
+    pub metrics: MetricDefaults,
+    /// Ship MONITORING lines as documents too (`event.name` = `metric`). Rejected MONITORING
+    /// lines are always shipped.
+    pub ship_metric_lines: bool,
+    /// Region to record on documents when the input does not tell it (the Lambda's own region).
+    pub region: Option<String>,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            limits: Limits::default(),
+            index_prefix: DEFAULT_INDEX_PREFIX.to_owned(),
+            metrics: MetricDefaults::default(),
+            ship_metric_lines: true,
+            region: None,
+        }
+    }
+}
+
+/// How one record ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// A DATA_MESSAGE (or raw line) was processed.
+    Data,
+    /// A CONTROL_MESSAGE: nothing to do.
+    Control,
+    /// The record could not be decoded.
+    Failed(RejectReason),
+}
+
+/// Summary of one record, given to [`Sink::record_end`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// Kinesis sequence number / Firehose record id.
+    pub record_id: Option<String>,
+    /// Outcome.
+    pub outcome: RecordOutcome,
+    /// Log events read.
+    pub events: usize,
+    /// Documents produced.
+    pub documents: usize,
+    /// Metric points produced.
+    pub metric_points: usize,
+}
+
+/// Counts for one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputSummary {
+    /// Records in the input.
+    pub records: usize,
+    /// Records that failed to decode.
+    pub failed_records: usize,
+    /// CONTROL_MESSAGE records.
+    pub control_records: usize,
+    /// Log events read.
+    pub events: usize,
+    /// Documents produced.
+    pub documents: usize,
+    /// Metric points produced.
+    pub metric_points: usize,
+    /// Rejections (records, events and MONITORING lines).
+    pub rejections: usize,
+}
+
+/// Where the pipeline's output goes (bulk body builder, NDJSON writer, test collector, …).
+pub trait Sink {
+    /// One document. Serialise it now: it borrows from the payload being processed.
+    fn document(&mut self, doc: &Document<'_>);
+    /// One metric point.
+    fn metric(&mut self, point: MetricPoint);
+    /// One rejection (a record, an event or a MONITORING line).
+    fn rejection(&mut self, rejection: Rejection);
+    /// Called after each record with its summary.
+    fn record_end(&mut self, _summary: &RecordSummary) {}
+}
+
+/// The core pipeline. Holds the correlation cache, so keep one per container (it survives warm
+/// invocations).
+#[derive(Debug)]
+pub struct Pipeline {
+    config: PipelineConfig,
+    parse_options: ParseOptions,
+    correlator: Correlator,
+}
+
+impl Pipeline {
+    /// A pipeline with the given configuration.
+    pub fn new(config: PipelineConfig) -> Self {
+        let parse_options = ParseOptions {
+            max_json_depth: config.limits.max_json_depth,
+        };
+        let correlator = Correlator::new(config.limits.correlation_cache_size);
+        Pipeline {
+            config,
+            parse_options,
+            correlator,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Processes one Lambda event (any supported shape). `Err` when the input as a whole could
+    /// not be decoded (nothing was produced); per-record and per-event problems are rejections
+    /// given to the sink.
+    pub fn process_input(&mut self, input: &[u8], sink: &mut dyn Sink) -> Result<InputSummary, Rejection> {
+        let decoded = decode::decode_input(input, &self.config.limits)?;
+        let region = decoded.region.as_deref();
+        let mut summary = InputSummary {
+            records: decoded.records.len(),
+            ..InputSummary::default()
+        };
+        let mut counting = CountingSink { inner: sink, rejections: 0 };
+        for record in &decoded.records {
+            let rs = self.process_record(record, decoded.source, region, &mut counting);
+            match rs.outcome {
+                RecordOutcome::Failed(_) => summary.failed_records += 1,
+                RecordOutcome::Control => summary.control_records += 1,
+                RecordOutcome::Data => {}
+            }
+            summary.events += rs.events;
+            summary.documents += rs.documents;
+            summary.metric_points += rs.metric_points;
+            counting.inner.record_end(&rs);
+        }
+        summary.rejections = counting.rejections;
+        Ok(summary)
+    }
+
+    fn process_record(
+        &mut self,
+        record: &decode::Record<'_>,
+        _source: Source,
+        region: Option<&str>,
+        sink: &mut CountingSink<'_>,
+    ) -> RecordSummary {
+        let mut rs = RecordSummary {
+            record_id: record.record_id.clone(),
+            outcome: RecordOutcome::Data,
+            events: 0,
+            documents: 0,
+            metric_points: 0,
+        };
+        let record_id = record.record_id.as_deref();
+        match &record.content {
+            RecordContent::Rejected(r) => {
+                rs.outcome = RecordOutcome::Failed(r.reason);
+                sink.rejection(r.clone().with_record(record_id));
+            }
+            RecordContent::RawLine { id, arrival, text } => {
+                let batch = LogBatch {
+                    region: region.map(Cow::Borrowed),
+                    events: vec![LogEvent {
+                        id: Cow::Borrowed(id),
+                        timestamp: *arrival,
+                        message: Cow::Borrowed(text),
+                    }],
+                    ..LogBatch::default()
+                };
+                self.process_batch(&batch, &mut rs, sink);
+            }
+            RecordContent::Payload(bytes) => match decode::parse_message(bytes, &self.config.limits) {
+                Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
+                Ok(Message::Data(mut batch, rejections)) => {
+                    for r in rejections {
+                        sink.rejection(r.with_record(record_id));
+                    }
+                    if batch.region.is_none() {
+                        batch.region = region.map(Cow::Borrowed);
+                    }
+                    self.process_batch(&batch, &mut rs, sink);
+                }
+                Err(r) => {
+                    rs.outcome = RecordOutcome::Failed(r.reason);
+                    sink.rejection(r.with_record(record_id));
+                }
+            },
+        }
+        rs
+    }
+
+    /// Processes one decoded batch: parse every event, correlate, emit documents and metrics.
+    pub fn process_batch(&mut self, batch: &LogBatch<'_>, rs: &mut RecordSummary, sink: &mut dyn Sink) {
+        let resource = BatchResource {
+            account_id: batch.owner.as_deref(),
+            region: batch.region.as_deref().or(self.config.region.as_deref()),
+            log_group: batch.log_group.as_deref().filter(|g| !g.is_empty()),
+            log_stream: batch.log_stream.as_deref().filter(|s| !s.is_empty()),
+            function_name: batch.function_name(),
+            function_version: batch.function_version(),
+        };
+        let mut lines: Vec<ParsedLine<'_>> = batch
+            .events
+            .iter()
+            .map(|e| parse::parse_line(&e.message, &self.parse_options))
+            .collect();
+        self.correlator.correlate(resource.log_stream, &mut lines);
+        rs.events += batch.events.len();
+        for (event, line) in batch.events.iter().zip(lines.iter()) {
+            let metric = line.monitoring.as_deref().map(|payload| {
+                match monitoring::parse(payload, event.timestamp)
+                    .and_then(|m| resolve(m, &self.config.metrics, resource.function_name))
+                {
+                    Ok(point) => {
+                        rs.metric_points += 1;
+                        sink.metric(point);
+                        MetricStatus::Extracted
+                    }
+                    Err((reason, detail)) => {
+                        sink.rejection(Rejection::event(&event.id, reason, detail));
+                        MetricStatus::Rejected(reason)
+                    }
+                }
+            });
+            if line.kind == Kind::Metric && metric == Some(MetricStatus::Extracted) && !self.config.ship_metric_lines {
+                continue;
+            }
+            let mut doc = Document::new(&event.id, event.timestamp, line, &resource, self.config.limits.max_body_bytes);
+            doc.metric = metric;
+            rs.documents += 1;
+            sink.document(&doc);
+        }
+    }
+}
+
+/// Counts rejections on the way to the real sink.
+struct CountingSink<'s> {
+    inner: &'s mut dyn Sink,
+    rejections: usize,
+}
+
+impl Sink for CountingSink<'_> {
+    fn document(&mut self, doc: &Document<'_>) {
+        self.inner.document(doc);
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        self.inner.metric(point);
+    }
+    fn rejection(&mut self, rejection: Rejection) {
+        self.rejections += 1;
+        self.inner.rejection(rejection);
+    }
+    fn record_end(&mut self, summary: &RecordSummary) {
+        self.inner.record_end(summary);
+    }
+}
+
+/// A sink that keeps everything as owned values: for tests, the CLI's golden outputs and small
+/// tools. Documents are kept as (index, id, source JSON).
+#[derive(Debug, Default)]
+pub struct CollectingSink {
+    /// Index prefix used to compute document indices.
+    pub index_prefix: String,
+    /// `(index, _id, _source)` per document.
+    pub documents: Vec<(String, String, serde_json::Value)>,
+    /// Metric points.
+    pub metrics: Vec<MetricPoint>,
+    /// Rejections.
+    pub rejections: Vec<Rejection>,
+    /// Record summaries.
+    pub records: Vec<RecordSummary>,
+}
+
+impl CollectingSink {
+    /// An empty collector computing indices with `index_prefix`.
+    pub fn new(index_prefix: &str) -> Self {
+        CollectingSink {
+            index_prefix: index_prefix.to_owned(),
+            ..CollectingSink::default()
+        }
+    }
+}
+
+impl Sink for CollectingSink {
+    fn document(&mut self, doc: &Document<'_>) {
+        let source = serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
+        self.documents.push((doc.index_name(&self.index_prefix), doc.id.to_owned(), source));
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        self.metrics.push(point);
+    }
+    fn rejection(&mut self, rejection: Rejection) {
+        self.rejections.push(rejection);
+    }
+    fn record_end(&mut self, summary: &RecordSummary) {
+        self.records.push(summary.clone());
+    }
+}

@@ -173,7 +173,19 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn assemble(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_min: i64) -> Option<EpochMillis> {
+/// A broken-down UTC-offset date-time as read from text.
+struct CivilTime {
+    y: u32,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ms: u32,
+}
+
+fn assemble(t: CivilTime, offset_min: i64) -> Option<EpochMillis> {
+    let CivilTime { y, mo, d, h, mi, s, ms } = t;
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(i64::from(y), mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -252,7 +264,8 @@ pub fn parse_prefix(s: &str) -> Option<(EpochMillis, usize)> {
             _ => {}
         }
     }
-    Some((assemble(y, mo, d, h, mi, sec, ms, offset)?, c.i))
+    let t = CivilTime { y, mo, d, h, mi, s: sec, ms };
+    Some((assemble(t, offset)?, c.i))
 }
 
 /// Parses a whole string as a timestamp (see [`parse_prefix`]); trailing bytes are not allowed.

@@ -1,0 +1,37 @@
+//! The `shiplog` command: `replay` (the local main job), and the tools around it.
+
+pub mod inputs;
+pub mod ndjson;
+pub mod replay;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status: every input decoded (rejected lines allowed).
+pub const EXIT_OK: u8 = 0;
+/// Exit status: at least one input could not be decoded at all.
+pub const EXIT_UNDECODABLE: u8 = 1;
+/// Exit status: usage error (bad flags, unreadable path).
+pub const EXIT_USAGE: u8 = 2;
+
+/// shiplog — CloudWatch Logs subscription payloads → OpenSearch documents + CloudWatch metrics.
+#[derive(Debug, Parser)]
+#[command(name = "shiplog", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode and parse Lambda events and print, as NDJSON, exactly what ship-logs would send.
+    Replay(replay::ReplayArgs),
+}
+
+/// Runs a parsed command line and returns the process exit status.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Replay(args) => replay::run(&args),
+    }
+}

@@ -1,0 +1,139 @@
+//! The NDJSON lines of `shiplog replay` (SPEC §4), written straight into a byte buffer.
+
+use serde::Serialize;
+use shiplog::document::Document;
+use shiplog::metrics::MetricDatum;
+use shiplog::pipeline::{RecordSummary, Sink};
+use shiplog::{metrics::MetricPoint, Rejection};
+use std::collections::BTreeMap;
+
+/// Writes `{"type":"document",…}` and `{"type":"rejected",…}` lines for one input, in input order,
+/// and keeps the metric points for the final aggregation.
+#[derive(Debug)]
+pub struct NdjsonSink<'p> {
+    /// Index prefix.
+    pub index_prefix: &'p str,
+    /// The input's path as shown in `rejected` lines.
+    pub input: &'p str,
+    /// The NDJSON written so far.
+    pub out: Vec<u8>,
+    /// Metric points (aggregated and written after all inputs).
+    pub metrics: Vec<MetricPoint>,
+    /// Rejections by reason.
+    pub rejections_by_reason: BTreeMap<&'static str, usize>,
+    /// Documents written.
+    pub documents: usize,
+    /// Record summaries.
+    pub records: Vec<RecordSummary>,
+    scratch: String,
+}
+
+impl<'p> NdjsonSink<'p> {
+    /// A sink for one input.
+    pub fn new(index_prefix: &'p str, input: &'p str) -> Self {
+        NdjsonSink {
+            index_prefix,
+            input,
+            out: Vec::new(),
+            metrics: Vec::new(),
+            rejections_by_reason: BTreeMap::new(),
+            documents: 0,
+            records: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes a rejection line for the whole input (it could not be decoded).
+    pub fn input_rejection(&mut self, rejection: Rejection) {
+        self.rejection(rejection);
+    }
+}
+
+#[derive(Serialize)]
+struct RejectedLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    input: &'a str,
+    event_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<&'a str>,
+    reason: &'static str,
+    detail: &'a str,
+}
+
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json cannot fail writing a &str into a Vec.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl Sink for NdjsonSink<'_> {
+    fn document(&mut self, doc: &Document<'_>) {
+        self.scratch.clear();
+        doc.write_index_name(self.index_prefix, &mut self.scratch);
+        self.out.extend_from_slice(b"{\"type\":\"document\",\"index\":");
+        write_json_str(&mut self.out, &self.scratch);
+        self.out.extend_from_slice(b",\"id\":");
+        write_json_str(&mut self.out, doc.id);
+        self.out.extend_from_slice(b",\"source\":");
+        if serde_json::to_writer(&mut self.out, doc).is_err() {
+            self.out.extend_from_slice(b"null");
+        }
+        self.out.extend_from_slice(b"}\n");
+        self.documents += 1;
+    }
+
+    fn metric(&mut self, point: MetricPoint) {
+        self.metrics.push(point);
+    }
+
+    fn rejection(&mut self, r: Rejection) {
+        *self.rejections_by_reason.entry(r.reason.as_str()).or_default() += 1;
+        let line = RejectedLine {
+            kind: "rejected",
+            input: self.input,
+            event_id: r.event_id.as_deref(),
+            record_id: r.record_id.as_deref(),
+            reason: r.reason.as_str(),
+            detail: &r.detail,
+        };
+        if serde_json::to_writer(&mut self.out, &line).is_ok() {
+            self.out.push(b'\n');
+        }
+    }
+
+    fn record_end(&mut self, summary: &RecordSummary) {
+        self.records.push(summary.clone());
+    }
+}
+
+#[derive(Serialize)]
+struct MetricLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
+    unit: &'static str,
+    timestamp: String,
+    dimensions: BTreeMap<&'a str, &'a str>,
+    values: &'a [f64],
+    counts: &'a [f64],
+}
+
+/// Writes one `{"type":"metric",…}` line per aggregated datum.
+pub fn write_metric_lines(out: &mut Vec<u8>, datums: &[MetricDatum]) {
+    for d in datums {
+        let line = MetricLine {
+            kind: "metric",
+            namespace: &d.namespace,
+            name: &d.name,
+            unit: d.unit.as_str(),
+            timestamp: d.timestamp.to_rfc3339(),
+            dimensions: d.dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            values: &d.values,
+            counts: &d.counts,
+        };
+        if serde_json::to_writer(&mut *out, &line).is_ok() {
+            out.push(b'\n');
+        }
+    }
+}
