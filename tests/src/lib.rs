@@ -14,3 +14,5 @@ pub fn repo_root() -> PathBuf {
 pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
+
+pub mod oracle;
