@@ -123,7 +123,7 @@ fn mark_monitoring(line: &mut ParsedLine<'_>) {
         return;
     }
     let body = line.body.trim_start();
-    if is_monitoring_payload(body) {
+    if monitoring::is_metric_payload(body) {
         let payload = body.trim_end();
         line.monitoring = Some(match &line.body {
             Cow::Borrowed(b) => {
@@ -135,13 +135,6 @@ fn mark_monitoring(line: &mut ParsedLine<'_>) {
         });
         line.kind = Kind::Metric;
     }
-}
-
-/// A MONITORING payload starts with the case-sensitive keyword followed (after optional blanks)
-/// by `|`. `MONITORING YO!` or `monitoring|…` are ordinary log lines.
-pub fn is_monitoring_payload(text: &str) -> bool {
-    text.strip_prefix("MONITORING")
-        .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with('|'))
 }
 
 /// Detaches a parsed line from the buffer it borrows from.
