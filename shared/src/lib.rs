@@ -13,6 +13,7 @@
 
 pub mod correlate;
 pub mod decode;
+pub mod delivery;
 pub mod document;
 pub mod level;
 pub mod limits;
@@ -21,6 +22,8 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod rejection;
+#[cfg(feature = "aws")]
+pub mod sinks;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};

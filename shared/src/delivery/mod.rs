@@ -1,0 +1,7 @@
+//! Pure delivery logic (no I/O): what the sinks send and how they judge the answers.
+//! - OpenSearch: `_bulk` bodies and chunking, item-by-item response classification, the index
+//!   template (owned by the OpenSearch delivery work).
+//! - CloudWatch metrics: datum validation and request packing, EMF rendering, Lambda usage
+//!   metrics and shiplog's own self-metrics (owned by the metrics work).
+//!
+//! The async adapters that actually talk to AWS live in [`crate::sinks`] (feature `aws`).
