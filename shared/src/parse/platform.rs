@@ -3,7 +3,7 @@
 //!
 //! Detection is anchored: the first byte picks at most one candidate grammar and its keyword must
 //! open the message (`START RequestId` in the middle of a line is app text). Everything after the
-//! keyword is read as `Key: value` pairs by [`Pairs`], which accepts tabs, single or double spaces,
+//! keyword is read as `Key: value` pairs by `Pairs`, which accepts tabs, single or double spaces,
 //! a tab right after the colon and trailing tabs, and tolerates literally escaped `\t` (`\\t`).
 //!
 //! The body of a platform line is the message itself with trailing whitespace removed (REPORT
@@ -227,19 +227,18 @@ fn parse_named<'a>(msg: &'a str, keyword: &str, kind: Kind) -> Option<ParsedLine
     Some(with_details(platform_line(msg, kind), details))
 }
 
-/// `<ISO ts> <requestId> Task timed out after <s> seconds`.
+/// `<ISO ts> <requestId> Task timed out after <s> seconds`. The words are checked before the
+/// timestamp is parsed: most lines starting with a digit are runtime prefixes, not timeouts.
 fn parse_timeout(msg: &str) -> Option<ParsedLine<'_>> {
-    let (timestamp, consumed) = time::parse_prefix(msg)?;
-    let rest = msg.get(consumed..)?;
-    let after_ts = rest.trim_start_matches([' ', '\t']);
-    if after_ts.len() == rest.len() {
-        return None;
-    }
-    let (id, rest) = after_ts.split_once([' ', '\t'])?;
+    let (ts, rest) = msg.split_once([' ', '\t'])?;
+    let (id, rest) = rest
+        .trim_start_matches([' ', '\t'])
+        .split_once([' ', '\t'])?;
     let detail = rest.trim_start_matches([' ', '\t']);
     if !detail.starts_with(TIMED_OUT) {
         return None;
     }
+    let timestamp = time::parse_rfc3339ish(ts)?;
     let mut line = timeout_line(msg, detail);
     line.timestamp = Some(timestamp);
     line.request_id = platform_request_id(id).map(Cow::Borrowed);
@@ -766,6 +765,18 @@ mod tests {
     }
 
     #[test]
+    fn dispatcher_ships_malformed_report_as_plain_text() {
+        let opts = crate::parse::ParseOptions::default();
+        let line = crate::parse::parse_line("REPORT invalid report log line", &opts);
+        assert_eq!(line.kind, Kind::App);
+        assert_eq!(line.report, None);
+        assert_eq!(line.body, "REPORT invalid report log line");
+        let r = record(PLATFORM_JSONL, "plat-12-report-status-error-oom");
+        let line = crate::parse::parse_line(r["message"].as_str().unwrap(), &opts);
+        assert_eq!(line.kind, Kind::Report);
+    }
+
+    #[test]
     fn fake_start_inside_a_line_is_not_platform() {
         let r = record(LINES_BAD_JSONL, "linebad-11-fake-start-inside");
         assert_eq!(r["expect"]["kind"], "app");
@@ -955,6 +966,43 @@ mod tests {
                 let _ = parse(&msg);
                 let _ = parse(&format!("{msg}{msg}"));
             }
+        }
+    }
+
+    const FUZZ_PREFIXES: &[&str] = &[
+        "START RequestId: ",
+        "END RequestId:",
+        "REPORT RequestId: ",
+        "REPORT RequestId: a\tDuration: ",
+        "INIT_START Runtime Version: ",
+        "INIT_REPORT Init Duration: ",
+        "RESTORE_START Runtime Version:",
+        "RESTORE_REPORT Restore Duration: ",
+        "EXTENSION\tName: ",
+        "LOGS Name:",
+        "RequestId: a ",
+        "RequestId: a Error: ",
+        "Unknown application error occurred",
+        "2020-06-09T15:02:26.150Z a ",
+        "",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_after_any_prefix_never_panics(
+            prefix in proptest::sample::select(FUZZ_PREFIXES),
+            tail in "[ \t\n:a-zA-Z0-9.\\\\é🚀\\[\\],-]{0,40}",
+        ) {
+            let msg = format!("{prefix}{tail}");
+            if let Some(line) = parse(&msg) {
+                proptest::prop_assert_eq!(line.format, Format::Platform);
+                proptest::prop_assert!(msg.starts_with(line.body.as_ref()));
+            }
+        }
+
+        #[test]
+        fn arbitrary_messages_never_panic(msg in proptest::prelude::any::<String>()) {
+            let _ = parse(&msg);
         }
     }
 
