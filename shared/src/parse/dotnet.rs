@@ -1,8 +1,129 @@
-//! TODO(helper): parser for this format. See `super` for the contract.
+//! .NET runtime text prefix (`ILambdaLogger` / `ILogger` through the Lambda logger):
+//! `<ISO ts>\t<requestId>\t<trce|dbug|info|warn|fail|crit>\t<message>`.
+//!
+//! The message may span lines and end with `Exception.ToString()` (`System.X: msg` then
+//! `   at …` frames); [`super::errors::detect`] reads that from the body afterwards.
+//! `Console.WriteLine` / `LambdaLogger.Log` output has no prefix and is plain text.
 
-use crate::model::ParsedLine;
+use super::nodejs::{split_short_field, tab_prefix};
+use super::text;
+use crate::level::Level;
+use crate::model::{Format, ParsedLine};
+use std::borrow::Cow;
+
+/// Length of every .NET level column (`info`, `fail`, …).
+const LEVEL_BYTES: usize = 4;
+
+/// The .NET runtime's four-letter level words: `trce dbug info warn fail crit`
+/// (`fail` → ERROR, `crit` → FATAL). Case-sensitive: the runtime writes them in lower case.
+pub fn level_of_word(word: &str) -> Option<Level> {
+    Some(match word {
+        "trce" => Level::Trace,
+        "dbug" => Level::Debug,
+        "info" => Level::Info,
+        "warn" => Level::Warn,
+        "fail" => Level::Error,
+        "crit" => Level::Fatal,
+        _ => return None,
+    })
+}
 
 /// Recognises this format; `None` when the line is not in it.
-pub fn parse(_msg: &str) -> Option<ParsedLine<'_>> {
-    None
+pub fn parse(msg: &str) -> Option<ParsedLine<'_>> {
+    if !msg.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let prefix = tab_prefix(msg)?;
+    let (word, body) = split_short_field(prefix.rest, b'\t', LEVEL_BYTES)?;
+    let level = level_of_word(word)?;
+    Some(ParsedLine {
+        format: Format::Dotnet,
+        timestamp: Some(prefix.timestamp),
+        request_id: text::request_id(prefix.request_id).map(Cow::Borrowed),
+        level: Some(level),
+        body: Cow::Borrowed(body),
+        ..ParsedLine::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::errors::oracle;
+    use crate::time::EpochMillis;
+
+    const CORPUS: &str = include_str!("../../../tests/fixtures/corpus/01-lambda-text/dotnet.jsonl");
+
+    #[test]
+    fn every_dotnet_corpus_record_meets_its_oracle() {
+        oracle::check_file(CORPUS, &[]);
+    }
+
+    #[test]
+    fn four_letter_levels_map_to_the_normalised_scale() {
+        let table = [
+            ("trce", Level::Trace),
+            ("dbug", Level::Debug),
+            ("info", Level::Info),
+            ("warn", Level::Warn),
+            ("fail", Level::Error),
+            ("crit", Level::Fatal),
+        ];
+        for (word, level) in table {
+            let msg = format!("2024-01-15T10:20:30.123Z\tid\t{word}\tm");
+            assert_eq!(parse(&msg).and_then(|l| l.level), Some(level), "{word}");
+        }
+        assert_eq!(parse("2024-01-15T10:20:30.123Z\tid\tINFO\tm"), None);
+        assert_eq!(parse("2024-01-15T10:20:30.123Z\tid\tnone\tm"), None);
+    }
+
+    #[test]
+    fn exception_after_the_message_becomes_the_error() {
+        let r = oracle::record(CORPUS, "dotnet-03-ilambdalogger-fail-with-exception");
+        let line = crate::parse::parse_line(&r.message, &crate::parse::ParseOptions::default());
+        assert_eq!(line.format, Format::Dotnet);
+        assert_eq!(
+            line.request_id.as_deref(),
+            Some("0d2b1e6c-3f6a-4f4a-9d2e-0b4a1c2d3e4f")
+        );
+        assert_eq!(
+            line.timestamp.map(EpochMillis::to_rfc3339).as_deref(),
+            Some("2024-01-15T10:20:30.456Z")
+        );
+        let error = line.error.unwrap();
+        assert_eq!(
+            error.kind.as_deref(),
+            Some("System.InvalidOperationException")
+        );
+        assert_eq!(
+            error.message.as_deref(),
+            Some("Sequence contains no elements")
+        );
+        assert_eq!(error.stacktrace.map(|s| s.lines().count()), Some(3));
+    }
+
+    #[test]
+    fn body_is_borrowed_and_may_hold_tabs() {
+        let line = parse("2024-01-15T10:20:30.123Z\tid\twarn\ta\tb").unwrap();
+        assert_eq!(line.body, "a\tb");
+        assert!(matches!(line.body, Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_never_panics(s in "\\PC{0,80}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn text_after_a_valid_prefix_never_panics(
+            id in "[a-z0-9\\-é🚀 ]{0,40}",
+            level in "(info|fail|inf|infoo|ïnfo|🚀|)",
+            rest in "[a-zé🚀\t\n:.]{0,40}",
+        ) {
+            let msg = format!("2024-01-15T10:20:30.123Z\t{id}\t{level}\t{rest}");
+            let _ = parse(&msg);
+            let _ = crate::parse::parse_line(&msg, &crate::parse::ParseOptions::default());
+        }
+    }
 }
