@@ -262,7 +262,7 @@ fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'
         Ok(bytes) => raw_line(
             bytes,
             record.event_id,
-            &sequence_number,
+            sequence_number.as_deref(),
             &kinesis.arrival_seconds,
             cap,
         ),
@@ -276,7 +276,7 @@ fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'
 fn raw_line<'a>(
     bytes: Vec<u8>,
     event_id: JsonScalar<'_>,
-    sequence_number: &Option<String>,
+    sequence_number: Option<&str>,
     arrival_seconds: &JsonScalar<'_>,
     cap: usize,
 ) -> RecordContent<'a> {
@@ -286,7 +286,7 @@ fn raw_line<'a>(
     let id = match event_id.into_id() {
         Some(id) => id.into_owned(),
         None => match sequence_number {
-            Some(sequence_number) => sequence_number.clone(),
+            Some(sequence_number) => sequence_number.to_owned(),
             None => {
                 return RecordContent::Rejected(Rejection::input(
                     RejectReason::InvalidEnvelope,
