@@ -1,15 +1,162 @@
-//! TODO(helper): capped, multi-member gunzip.
+//! Capped, multi-member gunzip.
+//!
+//! Every member of the stream is decompressed (a single-member decoder silently stops after the
+//! first one). Output is read through `Read::take(cap + 1)`, so a gzip bomb costs at most `cap + 1`
+//! bytes of memory before it is rejected.
 
-use crate::rejection::Rejection;
+use crate::rejection::{RejectReason, Rejection};
+use flate2::read::MultiGzDecoder;
+use std::io::Read;
+
+/// The gzip magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Expected expansion of a CloudWatch Logs payload, used to pre-size the output buffer (real
+/// payloads decompress about 10×).
+const EXPECTED_EXPANSION: usize = 8;
 
 /// True when `data` starts with the gzip magic bytes `1f 8b`.
 pub fn is_gzip(data: &[u8]) -> bool {
-    data.starts_with(&[0x1f, 0x8b])
+    data.starts_with(&GZIP_MAGIC)
 }
 
-/// Decompresses every gzip member of `data`; fails when the output would exceed `cap` bytes or the
-/// stream is truncated/corrupt.
+/// Decompresses every gzip member of `data`; fails with
+/// [`RejectReason::DecompressedTooLarge`] when the output would exceed `cap` bytes and with
+/// [`RejectReason::InvalidGzip`] when the stream is truncated or corrupt.
 pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, Rejection> {
-    let _ = (data, cap);
-    Err(Rejection::input(crate::rejection::RejectReason::InvalidGzip, "not implemented"))
+    let mut out = Vec::with_capacity(data.len().saturating_mul(EXPECTED_EXPANSION).min(cap));
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    MultiGzDecoder::new(data)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            Rejection::input(
+                RejectReason::InvalidGzip,
+                format!("gzip stream is truncated or corrupt: {e}"),
+            )
+        })?;
+    if out.len() > cap {
+        return Err(too_large(cap));
+    }
+    Ok(out)
+}
+
+/// The rejection for a payload larger than `cap` bytes.
+pub fn too_large(cap: usize) -> Rejection {
+    Rejection::input(
+        RejectReason::DecompressedTooLarge,
+        format!("decompressed payload exceeds the cap of {cap} bytes"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::io::Write;
+
+    const MIB: usize = 1024 * 1024;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_magic_bytes() {
+        assert!(is_gzip(&gzip(b"x")));
+        assert!(!is_gzip(b"{\"a\":1}"));
+        assert!(!is_gzip(&[0x1f]));
+    }
+
+    #[test]
+    fn round_trips_a_single_member() {
+        let out = gunzip_capped(&gzip(b"hello world"), MIB).unwrap();
+        assert_eq!(out, b"hello world");
+    }
+
+    #[test]
+    fn decodes_every_member_of_a_concatenated_stream() {
+        let mut data = gzip(b"first ");
+        data.extend(gzip(b"second"));
+        assert_eq!(gunzip_capped(&data, MIB).unwrap(), b"first second");
+    }
+
+    #[test]
+    fn gzip_bomb_is_stopped_at_the_cap() {
+        // 64 MiB of zeros as 64 members of 1 MiB (compressing 64 MiB at once is slow in debug
+        // builds); the decoder stops after cap + 1 bytes either way.
+        let member = gzip(&vec![0u8; MIB]);
+        let bomb = member.repeat(64);
+        assert!(
+            bomb.len() * 100 < 64 * MIB,
+            "the bomb compresses well: {}",
+            bomb.len()
+        );
+        let err = gunzip_capped(&bomb, MIB).unwrap_err();
+        assert_eq!(err.reason, RejectReason::DecompressedTooLarge);
+        assert_eq!(
+            err.detail,
+            "decompressed payload exceeds the cap of 1048576 bytes"
+        );
+    }
+
+    #[test]
+    fn single_member_larger_than_the_cap_is_too_large() {
+        let err = gunzip_capped(&gzip(&vec![0u8; 2 * MIB]), MIB).unwrap_err();
+        assert_eq!(err.reason, RejectReason::DecompressedTooLarge);
+    }
+
+    #[test]
+    fn output_exactly_at_the_cap_passes() {
+        let data = vec![7u8; MIB];
+        let out = gunzip_capped(&gzip(&data), MIB).unwrap();
+        assert_eq!(out.len(), MIB);
+        let err = gunzip_capped(&gzip(&data), MIB - 1).unwrap_err();
+        assert_eq!(err.reason, RejectReason::DecompressedTooLarge);
+    }
+
+    #[test]
+    fn truncated_stream_is_invalid_gzip() {
+        let full = gzip(b"some text that is long enough to be cut in half somewhere");
+        let half = full.get(..full.len() / 2).unwrap();
+        let err = gunzip_capped(half, MIB).unwrap_err();
+        assert_eq!(err.reason, RejectReason::InvalidGzip);
+        assert!(
+            err.detail
+                .starts_with("gzip stream is truncated or corrupt"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn corrupt_body_is_invalid_gzip() {
+        let mut data = gzip(b"some text");
+        // Flip the CRC32 in the trailer.
+        let crc = data.len() - 8;
+        data[crc] ^= 0xff;
+        assert_eq!(
+            gunzip_capped(&data, MIB).unwrap_err().reason,
+            RejectReason::InvalidGzip
+        );
+    }
+
+    #[test]
+    fn non_gzip_bytes_are_invalid_gzip() {
+        let err = gunzip_capped(b"plain text", MIB).unwrap_err();
+        assert_eq!(err.reason, RejectReason::InvalidGzip);
+    }
+
+    #[test]
+    fn trailing_garbage_after_a_member_is_invalid_gzip() {
+        let mut data = gzip(b"ok");
+        data.extend_from_slice(b"junk");
+        assert_eq!(
+            gunzip_capped(&data, MIB).unwrap_err().reason,
+            RejectReason::InvalidGzip
+        );
+    }
 }

@@ -1,11 +1,562 @@
-//! TODO(helper): the subscription payload (DATA_MESSAGE / CONTROL_MESSAGE).
+//! The subscription payload (`DATA_MESSAGE` / `CONTROL_MESSAGE`).
+//!
+//! One pass over the payload: the event strings are borrowed from it (a message with escapes such
+//! as `\n` is unescaped into an owned string), and every `logEvents[]` entry is read leniently, so
+//! an event with a missing or mistyped `id`, `timestamp` or `message` becomes an
+//! [`RejectReason::InvalidLogEvent`] rejection while the other events are kept.
+//!
+//! Payloads with invalid UTF-8 inside a string are re-read from their lossy UTF-8 form (U+FFFD
+//! replaces the bad bytes); the batch then owns its strings.
 
+use super::lenient::{document_kind, starts_like_object, JsonScalar, Slot};
 use super::Message;
 use crate::limits::Limits;
-use crate::rejection::Rejection;
+use crate::model::{LogBatch, LogEvent};
+use crate::rejection::{excerpt, RejectReason, Rejection};
+use crate::time::EpochMillis;
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 
-/// Reads one decompressed payload.
-pub fn parse_message<'a>(payload: &'a [u8], limits: &Limits) -> Result<Message<'a>, Rejection> {
-    let _ = (payload, limits);
-    Err(Rejection::input(crate::rejection::RejectReason::InvalidPayloadJson, "not implemented"))
+/// `messageType` of a batch of log events.
+const DATA_MESSAGE: &str = "DATA_MESSAGE";
+
+/// `messageType` of a destination health check.
+const CONTROL_MESSAGE: &str = "CONTROL_MESSAGE";
+
+/// Characters of an unknown `messageType` quoted in the rejection.
+const MESSAGE_TYPE_EXCERPT_CHARS: usize = 64;
+
+/// The keys of the payload that are used; the others (`subscriptionFilters`, `policyLevel`, …)
+/// are skipped without being built.
+#[derive(serde::Deserialize)]
+struct PayloadWire<'a> {
+    #[serde(rename = "messageType", borrow, default)]
+    message_type: JsonScalar<'a>,
+    #[serde(borrow, default)]
+    owner: JsonScalar<'a>,
+    #[serde(rename = "logGroup", borrow, default)]
+    log_group: JsonScalar<'a>,
+    #[serde(rename = "logStream", borrow, default)]
+    log_stream: JsonScalar<'a>,
+    #[serde(rename = "logEvents", borrow)]
+    log_events: Option<EventList<'a>>,
+}
+
+/// One `logEvents[]` entry, every field lenient (`extractedFields` and others are skipped).
+#[derive(serde::Deserialize)]
+struct EventWire<'a> {
+    #[serde(borrow, default)]
+    id: JsonScalar<'a>,
+    #[serde(borrow, default)]
+    timestamp: JsonScalar<'a>,
+    #[serde(borrow, default)]
+    message: JsonScalar<'a>,
+}
+
+/// `logEvents`, checked while it is read: the usable events and the rejections of the others.
+#[derive(Default)]
+struct EventList<'a> {
+    events: Vec<LogEvent<'a>>,
+    rejections: Vec<Rejection>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(EventListVisitor(PhantomData))
+    }
+}
+
+struct EventListVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for EventListVisitor<'a> {
+    type Value = EventList<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of log events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = EventList::default();
+        let mut index = 0usize;
+        while let Some(slot) = seq.next_element::<Slot<EventWire<'a>>>()? {
+            match read_event(slot, index) {
+                Ok(event) => list.events.push(event),
+                Err(rejection) => list.rejections.push(rejection),
+            }
+            index += 1;
+        }
+        Ok(list)
+    }
+}
+
+/// Reads one decompressed payload. `CONTROL_MESSAGE` gives [`Message::Control`]; `DATA_MESSAGE`
+/// gives the batch (its `region` is left `None`: the caller attaches the envelope's) and the
+/// rejections of unusable events. Other message types and payloads that are not a JSON object of
+/// the subscription format are an `Err`. The limits are accepted for symmetry with
+/// [`super::decode_input`]; the payload size was already capped when it was decompressed.
+pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<'a>, Rejection> {
+    if !starts_like_object(payload) {
+        return Err(not_an_object(payload));
+    }
+    match serde_json::from_slice::<PayloadWire<'a>>(payload) {
+        Ok(wire) => into_message(wire),
+        Err(_) if std::str::from_utf8(payload).is_err() => parse_lossy(payload),
+        Err(e) => Err(invalid_json(&e)),
+    }
+}
+
+/// Re-reads a payload that is not valid UTF-8 from its lossy form; the result owns its strings.
+fn parse_lossy(payload: &[u8]) -> Result<Message<'static>, Rejection> {
+    let text = String::from_utf8_lossy(payload);
+    let wire: PayloadWire<'_> = serde_json::from_str(&text).map_err(|e| invalid_json(&e))?;
+    into_message(wire).map(message_into_owned)
+}
+
+/// The rejection of a payload that does not start with `{`.
+fn not_an_object(payload: &[u8]) -> Rejection {
+    let detail = match document_kind(payload) {
+        Some(kind) => format!("payload is {kind}, not a JSON object"),
+        None if payload.iter().all(u8::is_ascii_whitespace) => "payload is empty".to_owned(),
+        None => "payload is not JSON".to_owned(),
+    };
+    Rejection::input(RejectReason::InvalidPayloadJson, detail)
+}
+
+/// The rejection of a payload serde_json could not read.
+fn invalid_json(e: &serde_json::Error) -> Rejection {
+    Rejection::input(
+        RejectReason::InvalidPayloadJson,
+        format!("payload is not a valid subscription JSON object: {e}"),
+    )
+}
+
+/// Dispatches on `messageType`.
+fn into_message(wire: PayloadWire<'_>) -> Result<Message<'_>, Rejection> {
+    match wire.message_type.as_str() {
+        Some(DATA_MESSAGE) => {}
+        Some(CONTROL_MESSAGE) => return Ok(Message::Control),
+        Some(other) => {
+            return Err(Rejection::input(
+                RejectReason::UnknownMessageType,
+                format!(
+                    "unknown messageType {:?}",
+                    excerpt(other, MESSAGE_TYPE_EXCERPT_CHARS)
+                ),
+            ))
+        }
+        None => {
+            return Err(Rejection::input(
+                RejectReason::InvalidPayloadJson,
+                format!(
+                    "payload needs a string messageType, found {}",
+                    wire.message_type.kind()
+                ),
+            ))
+        }
+    }
+    let Some(list) = wire.log_events else {
+        return Err(Rejection::input(
+            RejectReason::InvalidPayloadJson,
+            "DATA_MESSAGE without a logEvents array",
+        ));
+    };
+    let batch = LogBatch {
+        owner: wire.owner.into_str(),
+        log_group: wire.log_group.into_str(),
+        log_stream: wire.log_stream.into_str(),
+        region: None,
+        events: list.events,
+    };
+    Ok(Message::Data(batch, list.rejections))
+}
+
+/// Checks one `logEvents[index]` entry.
+fn read_event(slot: Slot<EventWire<'_>>, index: usize) -> Result<LogEvent<'_>, Rejection> {
+    let wire = match slot {
+        Slot::Object(wire) => wire,
+        Slot::NotObject(kind) => {
+            return Err(anonymous_event_rejection(format!(
+                "logEvents[{index}] must be an object, found {kind}"
+            )))
+        }
+    };
+    let id_found = wire.id.describe();
+    let Some(id) = wire.id.into_id() else {
+        return Err(anonymous_event_rejection(format!(
+            "logEvents[{index}] needs a string or integer id, found {id_found}"
+        )));
+    };
+    let Some(timestamp) = wire.timestamp.as_integer().and_then(EpochMillis::new) else {
+        return Err(Rejection::event(
+            &id,
+            RejectReason::InvalidLogEvent,
+            format!(
+                "timestamp must be epoch milliseconds (1970..9999), found {}",
+                wire.timestamp.describe()
+            ),
+        ));
+    };
+    let message = match wire.message {
+        JsonScalar::Str(message) => message,
+        other => {
+            return Err(Rejection::event(
+                &id,
+                RejectReason::InvalidLogEvent,
+                format!("message must be a string, found {}", other.kind()),
+            ))
+        }
+    };
+    Ok(LogEvent {
+        id,
+        timestamp,
+        message,
+    })
+}
+
+/// An [`RejectReason::InvalidLogEvent`] rejection of an event whose id is unknown.
+fn anonymous_event_rejection(detail: String) -> Rejection {
+    Rejection {
+        event_id: None,
+        record_id: None,
+        reason: RejectReason::InvalidLogEvent,
+        detail,
+    }
+}
+
+/// A message whose strings no longer borrow from the payload.
+fn message_into_owned(message: Message<'_>) -> Message<'static> {
+    match message {
+        Message::Control => Message::Control,
+        Message::Data(batch, rejections) => Message::Data(batch_into_owned(batch), rejections),
+    }
+}
+
+/// A batch whose strings no longer borrow from the payload.
+fn batch_into_owned(batch: LogBatch<'_>) -> LogBatch<'static> {
+    LogBatch {
+        owner: batch.owner.map(owned),
+        log_group: batch.log_group.map(owned),
+        log_stream: batch.log_stream.map(owned),
+        region: batch.region.map(owned),
+        events: batch
+            .events
+            .into_iter()
+            .map(|e| LogEvent {
+                id: owned(e.id),
+                timestamp: e.timestamp,
+                message: owned(e.message),
+            })
+            .collect(),
+    }
+}
+
+/// `Cow::Owned` of any `Cow<str>`.
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{decode_input, RecordContent};
+
+    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus");
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    /// The decompressed payload of a corpus Lambda event.
+    fn corpus_payload(rel: &str) -> Vec<u8> {
+        let input = std::fs::read(format!("{CORPUS}/{rel}")).unwrap();
+        let decoded = decode_input(&input, &limits()).unwrap();
+        match decoded.records.into_iter().next().unwrap().content {
+            RecordContent::Payload(p) => p.into_owned(),
+            other => panic!("{rel}: {other:?}"),
+        }
+    }
+
+    fn data(payload: &[u8]) -> (LogBatch<'_>, Vec<Rejection>) {
+        match parse_message(payload, &limits()) {
+            Ok(Message::Data(batch, rejections)) => (batch, rejections),
+            other => panic!("expected data, got {other:?}"),
+        }
+    }
+
+    fn error(payload: &[u8]) -> Rejection {
+        match parse_message(payload, &limits()) {
+            Err(r) => r,
+            Ok(other) => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    fn with_events(events: &str) -> String {
+        format!(
+            r#"{{"messageType":"DATA_MESSAGE","owner":"123","logGroup":"/aws/lambda/f","logStream":"s","subscriptionFilters":["x"],"logEvents":[{events}]}}"#
+        )
+    }
+
+    #[test]
+    fn one_bad_timestamp_and_one_bad_id_do_not_lose_the_good_event() {
+        let payload = with_events(
+            r#"{"id":"1","timestamp":"abc","message":"a"},
+               {"id":{"x":1},"timestamp":1700000000000,"message":"b"},
+               {"id":"3","timestamp":1700000000000,"message":"good\n"}"#,
+        );
+        let (batch, rejections) = data(payload.as_bytes());
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.events[0].id, "3");
+        assert_eq!(batch.events[0].message, "good\n");
+        assert_eq!(rejections.len(), 2);
+        assert!(rejections
+            .iter()
+            .all(|r| r.reason == RejectReason::InvalidLogEvent));
+        assert_eq!(rejections[0].event_id.as_deref(), Some("1"));
+        assert!(
+            rejections[0].detail.contains("\"abc\""),
+            "{}",
+            rejections[0].detail
+        );
+        assert_eq!(rejections[1].event_id, None);
+        assert_eq!(
+            rejections[1].detail,
+            "logEvents[1] needs a string or integer id, found an object"
+        );
+    }
+
+    #[test]
+    fn lenient_event_fields_are_normalised() {
+        let payload = with_events(
+            r#"{"id":42,"timestamp":1700000000000.0,"message":"float ts"},
+               {"id":"d","timestamp":"1700000000001","message":"digit string ts","extractedFields":{"a":[1]}}"#,
+        );
+        let (batch, rejections) = data(payload.as_bytes());
+        assert!(rejections.is_empty(), "{rejections:?}");
+        let got: Vec<_> = batch
+            .events
+            .iter()
+            .map(|e| (e.id.as_ref(), e.timestamp.0))
+            .collect();
+        assert_eq!(got, [("42", 1_700_000_000_000), ("d", 1_700_000_000_001)]);
+    }
+
+    #[test]
+    fn unusable_events_are_rejected_with_a_reason() {
+        let payload = with_events(
+            r#"{"id":"neg","timestamp":-1,"message":"m"},
+               {"id":"frac","timestamp":1.5,"message":"m"},
+               {"id":"nomsg","timestamp":1},
+               {"id":"nummsg","timestamp":1,"message":7},
+               {"timestamp":1,"message":"no id"},
+               {"id":1.5,"timestamp":1,"message":"m"},
+               "a string",
+               null,
+               {"id":"ok","timestamp":0,"message":""}"#,
+        );
+        let (batch, rejections) = data(payload.as_bytes());
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.events[0].id, "ok");
+        let ids: Vec<_> = rejections.iter().map(|r| r.event_id.as_deref()).collect();
+        assert_eq!(
+            ids,
+            [
+                Some("neg"),
+                Some("frac"),
+                Some("nomsg"),
+                Some("nummsg"),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        assert_eq!(
+            rejections[3].detail,
+            "message must be a string, found a number"
+        );
+        assert_eq!(
+            rejections[6].detail,
+            "logEvents[6] must be an object, found a string"
+        );
+        assert!(rejections
+            .iter()
+            .all(|r| r.reason == RejectReason::InvalidLogEvent));
+    }
+
+    #[test]
+    fn strings_without_escapes_borrow_from_the_payload() {
+        let payload = with_events(
+            r#"{"id":"1","timestamp":1,"message":"plain"},{"id":"2","timestamp":1,"message":"line\n"}"#,
+        );
+        let (batch, _) = data(payload.as_bytes());
+        assert!(matches!(batch.events[0].id, Cow::Borrowed(_)));
+        assert!(matches!(batch.events[0].message, Cow::Borrowed("plain")));
+        assert!(matches!(batch.events[1].message, Cow::Owned(ref m) if m == "line\n"));
+        assert!(matches!(
+            batch.log_group,
+            Some(Cow::Borrowed("/aws/lambda/f"))
+        ));
+        assert_eq!(batch.owner.as_deref(), Some("123"));
+        assert_eq!(batch.log_stream.as_deref(), Some("s"));
+        assert_eq!(batch.region, None);
+    }
+
+    #[test]
+    fn control_message_produces_nothing() {
+        let payload = corpus_payload("06-subscription/lambda-event/control-message-firehose.json");
+        assert!(matches!(
+            parse_message(&payload, &limits()),
+            Ok(Message::Control)
+        ));
+        let bare = br#"{"messageType":"CONTROL_MESSAGE"}"#;
+        assert!(matches!(
+            parse_message(bare, &limits()),
+            Ok(Message::Control)
+        ));
+    }
+
+    #[test]
+    fn unknown_message_type_is_named_in_the_rejection() {
+        let payload = corpus_payload("08-bad-inputs/lambda-events/unknown-message-type.json");
+        let r = error(&payload);
+        assert_eq!(r.reason, RejectReason::UnknownMessageType);
+        assert_eq!(r.detail, "unknown messageType \"SOMETHING_NEW\"");
+    }
+
+    #[test]
+    fn payloads_that_are_not_subscription_objects_are_invalid_json() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"this is not json\n", "payload is not JSON"),
+            (b"", "payload is empty"),
+            (b"[1,2]", "payload is an array, not a JSON object"),
+            (b"{\"messageType\":", "payload is not a valid subscription JSON object: EOF"),
+            (
+                br#"{"messageType":"DATA_MESSAGE"}"#,
+                "DATA_MESSAGE without a logEvents array",
+            ),
+            (
+                br#"{"messageType":"DATA_MESSAGE","logEvents":null}"#,
+                "DATA_MESSAGE without a logEvents array",
+            ),
+            (
+                br#"{"messageType":"DATA_MESSAGE","logEvents":{}}"#,
+                "payload is not a valid subscription JSON object: invalid type: map, expected an array of log events",
+            ),
+            (br#"{"logEvents":[]}"#, "payload needs a string messageType, found nothing"),
+        ];
+        for (payload, detail) in cases {
+            let r = error(payload);
+            assert_eq!(r.reason, RejectReason::InvalidPayloadJson, "{detail}");
+            assert!(r.detail.starts_with(detail), "{} != {detail}", r.detail);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily_and_the_events_kept() {
+        let payload = corpus_payload("08-bad-inputs/lambda-events/invalid-utf8-in-payload.json");
+        assert!(std::str::from_utf8(&payload).is_err());
+        let (batch, rejections) = data(&payload);
+        assert!(rejections.is_empty());
+        let [event] = batch.events.as_slice() else {
+            panic!("one event")
+        };
+        assert!(
+            event.message.ends_with("\tINFO\thel\u{fffd}\u{fffd}lo\n"),
+            "{:?}",
+            event.message
+        );
+        assert_eq!(
+            event.id,
+            "51147026749525390419343852582569598098230285304319326064"
+        );
+        assert_eq!(
+            batch.log_group.as_deref(),
+            Some("/aws/lambda/order-api-prod-notify")
+        );
+    }
+
+    #[test]
+    fn huge_events_are_decoded_whole() {
+        for (name, len) in [
+            ("huge-single-event-256kb", 262_118),
+            ("huge-event-json-truncated-at-limit", 262_118),
+        ] {
+            let payload = corpus_payload(&format!("08-bad-inputs/lambda-events/{name}.json"));
+            let (batch, rejections) = data(&payload);
+            assert!(rejections.is_empty(), "{name}");
+            let [event] = batch.events.as_slice() else {
+                panic!("{name}: one event")
+            };
+            assert!(
+                event.message.len().abs_diff(len) < 64,
+                "{name}: {}",
+                event.message.len()
+            );
+            assert!(
+                event.message.starts_with("2023-11-14T22:13:20.000Z\t"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn double_escaped_messages_keep_their_literal_backslashes() {
+        let payload = corpus_payload("08-bad-inputs/lambda-events/double-escaped-messages.json");
+        let (batch, _) = data(&payload);
+        assert_eq!(batch.events.len(), 4);
+        assert!(
+            batch.events[0].message.ends_with("Version: $LATEST\\n"),
+            "{:?}",
+            batch.events[0].message
+        );
+    }
+
+    #[test]
+    fn deep_nesting_anywhere_is_handled_without_overflow() {
+        let depth = 200_000;
+        let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        // Skipped values (unknown keys, mistyped fields) are walked iteratively.
+        let payload = with_events(&format!(
+            r#"{{"id":"1","timestamp":1,"message":"ok","extractedFields":{objects}}},
+               {{"id":{arrays},"timestamp":1,"message":"m"}},
+               {arrays}"#
+        ));
+        let (batch, rejections) = data(payload.as_bytes());
+        assert_eq!((batch.events.len(), rejections.len()), (1, 2));
+        let r = error(format!(r#"{{"messageType":{objects}}}"#).as_bytes());
+        assert_eq!(r.reason, RejectReason::InvalidPayloadJson);
+        assert_eq!(
+            error(arrays.as_bytes()).reason,
+            RejectReason::InvalidPayloadJson
+        );
+        assert_eq!(
+            error(objects.as_bytes()).reason,
+            RejectReason::InvalidPayloadJson
+        );
+        // Unclosed nesting is a clean syntax error.
+        let open = format!(r#"{{"logEvents":[{}"#, "[".repeat(depth));
+        assert_eq!(
+            error(open.as_bytes()).reason,
+            RejectReason::InvalidPayloadJson
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = parse_message(&bytes, &limits());
+        }
+
+        #[test]
+        fn arbitrary_event_lists_never_panic(tail in "[\\[\\]{}\",:0-9a-zA-Z.\\-\\\\ ]{0,200}") {
+            let payload = format!(r#"{{"messageType":"DATA_MESSAGE","logEvents":[{tail}"#);
+            let _ = parse_message(payload.as_bytes(), &limits());
+            let mut bytes = payload.into_bytes();
+            bytes.push(0xff);
+            let _ = parse_message(&bytes, &limits());
+        }
+    }
 }

@@ -10,6 +10,7 @@
 
 pub mod envelope;
 pub mod gzip;
+mod lenient;
 pub mod message;
 
 use crate::model::LogBatch;
