@@ -70,7 +70,8 @@ impl Sink for NdjsonSink<'_> {
     fn document(&mut self, doc: &Document<'_>) {
         self.scratch.clear();
         doc.write_index_name(self.index_prefix, &mut self.scratch);
-        self.out.extend_from_slice(b"{\"type\":\"document\",\"index\":");
+        self.out
+            .extend_from_slice(b"{\"type\":\"document\",\"index\":");
         write_json_str(&mut self.out, &self.scratch);
         self.out.extend_from_slice(b",\"id\":");
         write_json_str(&mut self.out, doc.id);
@@ -87,7 +88,10 @@ impl Sink for NdjsonSink<'_> {
     }
 
     fn rejection(&mut self, r: Rejection) {
-        *self.rejections_by_reason.entry(r.reason.as_str()).or_default() += 1;
+        *self
+            .rejections_by_reason
+            .entry(r.reason.as_str())
+            .or_default() += 1;
         let line = RejectedLine {
             kind: "rejected",
             input: self.input,
@@ -128,7 +132,11 @@ pub fn write_metric_lines(out: &mut Vec<u8>, datums: &[MetricDatum]) {
             name: &d.name,
             unit: d.unit.as_str(),
             timestamp: d.timestamp.to_rfc3339(),
-            dimensions: d.dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            dimensions: d
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
             values: &d.values,
             counts: &d.counts,
         };

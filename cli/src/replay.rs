@@ -101,7 +101,11 @@ fn process_one(pipeline: &mut Pipeline, path: &std::path::Path, index_prefix: &s
             result.records = summary.records;
             result.events = summary.events;
             result.decoded = summary.records == 0 || summary.failed_records < summary.records;
-            let control = sink.records.iter().filter(|r| r.outcome == RecordOutcome::Control).count();
+            let control = sink
+                .records
+                .iter()
+                .filter(|r| r.outcome == RecordOutcome::Control)
+                .count();
             if !result.decoded {
                 result.note = "no record could be decoded".to_owned();
             } else if control > 0 {
@@ -202,7 +206,12 @@ pub fn run(args: &ReplayArgs) -> u8 {
 
 fn print_summary(results: &[InputResult], points: usize, datums: usize) {
     let mut err = std::io::stderr().lock();
-    let width = results.iter().map(|r| r.display.len()).max().unwrap_or(5).clamp(5, 60);
+    let width = results
+        .iter()
+        .map(|r| r.display.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 60);
     let _ = writeln!(
         err,
         "{:<width$}  {:>7} {:>7} {:>7} {:>7} {:>8}  status",

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn shiplog(args: &[&str]) -> Output {
@@ -27,7 +30,12 @@ fn lines(out: &[u8]) -> Vec<serde_json::Value> {
 #[test]
 fn replay_of_samples_matches_the_golden_output() {
     let out = shiplog(&["replay", "samples/"]);
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let golden = repo().join("tests/golden/replay-samples.ndjson");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &out.stdout).unwrap();
@@ -51,8 +59,14 @@ fn replay_output_is_documents_and_rejections_then_metrics() {
     let out = shiplog(&["replay", "samples/"]);
     let all = lines(&out.stdout);
     let types: Vec<&str> = all.iter().map(|l| l["type"].as_str().unwrap()).collect();
-    let first_metric = types.iter().position(|t| *t == "metric").expect("samples produce metrics");
-    assert!(types[first_metric..].iter().all(|t| *t == "metric"), "metrics come last");
+    let first_metric = types
+        .iter()
+        .position(|t| *t == "metric")
+        .expect("samples produce metrics");
+    assert!(
+        types[first_metric..].iter().all(|t| *t == "metric"),
+        "metrics come last"
+    );
     assert!(types.contains(&"document") && types.contains(&"rejected"));
     for doc in all.iter().filter(|l| l["type"] == "document") {
         assert!(doc["index"].as_str().unwrap().starts_with("shiplog-"));
@@ -62,7 +76,10 @@ fn replay_output_is_documents_and_rejections_then_metrics() {
         }
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("total: 4 input(s) (0 undecodable)"), "{stderr}");
+    assert!(
+        stderr.contains("total: 4 input(s) (0 undecodable)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("rejections by reason:"), "{stderr}");
 }
 
@@ -93,8 +110,16 @@ fn options_change_prefix_namespace_and_dimensions() {
 #[test]
 fn an_undecodable_input_exits_1_and_the_others_still_ship() {
     let dir = tempdir("undecodable");
-    std::fs::write(dir.join("a-bad.json"), br#"{"awslogs":{"data":"yo yooooo"}}"#).unwrap();
-    std::fs::copy(repo().join("samples/cloudwatch/order-api-node.json"), dir.join("b-good.json")).unwrap();
+    std::fs::write(
+        dir.join("a-bad.json"),
+        br#"{"awslogs":{"data":"yo yooooo"}}"#,
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("samples/cloudwatch/order-api-node.json"),
+        dir.join("b-good.json"),
+    )
+    .unwrap();
     let out = shiplog(&["replay", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let all = lines(&out.stdout);
@@ -107,15 +132,26 @@ fn an_undecodable_input_exits_1_and_the_others_still_ship() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(shiplog(&["replay"]).status.code(), Some(2));
-    assert_eq!(shiplog(&["replay", "does/not/exist.json"]).status.code(), Some(2));
-    assert_eq!(shiplog(&["replay", "--bogus", "samples/"]).status.code(), Some(2));
+    assert_eq!(
+        shiplog(&["replay", "does/not/exist.json"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        shiplog(&["replay", "--bogus", "samples/"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn out_flag_writes_the_file_instead_of_stdout() {
     let dir = tempdir("out-flag");
     let file = dir.join("shipped.ndjson");
-    let out = shiplog(&["replay", "--out", file.to_str().unwrap(), "samples/cloudwatch/order-api-node.json"]);
+    let out = shiplog(&[
+        "replay",
+        "--out",
+        file.to_str().unwrap(),
+        "samples/cloudwatch/order-api-node.json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     assert!(!lines(&std::fs::read(&file).unwrap()).is_empty());
@@ -125,7 +161,10 @@ fn out_flag_writes_the_file_instead_of_stdout() {
 fn help_shows_examples_and_exit_statuses() {
     let out = shiplog(&["replay", "--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Examples:") && text.contains("shiplog replay samples/"), "{text}");
+    assert!(
+        text.contains("Examples:") && text.contains("shiplog replay samples/"),
+        "{text}"
+    );
     assert!(text.contains("Exit status"), "{text}");
 }
 

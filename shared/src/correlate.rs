@@ -135,7 +135,10 @@ impl<V> BoundedLru<V> {
         let keep = self.capacity - self.capacity / 4;
         let mut ticks: Vec<u64> = self.map.values().map(|(t, _)| *t).collect();
         ticks.sort_unstable();
-        let cut = ticks.get(ticks.len().saturating_sub(keep)).copied().unwrap_or(0);
+        let cut = ticks
+            .get(ticks.len().saturating_sub(keep))
+            .copied()
+            .unwrap_or(0);
         self.map.retain(|_, (t, _)| *t >= cut);
     }
 
@@ -203,7 +206,9 @@ impl Correlator {
         }
         // Pass 2: apply.
         for line in lines.iter_mut() {
-            let Some(id) = line.request_id.as_deref() else { continue };
+            let Some(id) = line.request_id.as_deref() else {
+                continue;
+            };
             if let Some(traits) = gathered.get(id) {
                 traits.apply_to(line);
             } else if let Some(traits) = self.requests.get(id) {
@@ -246,12 +251,21 @@ mod tests {
             line(Kind::Start, Some("r1")),
             line(Kind::App, Some("r1")),
             line(Kind::End, Some("r1")),
-            with_xray(line(Kind::Report, Some("r1")), "1-5759e988-bd862e3fe1be46a994272793"),
+            with_xray(
+                line(Kind::Report, Some("r1")),
+                "1-5759e988-bd862e3fe1be46a994272793",
+            ),
             line(Kind::App, Some("r2")),
         ];
         c.correlate(Some("s"), &mut lines);
-        assert_eq!(lines[1].trace.xray_trace_id.as_deref(), Some("1-5759e988-bd862e3fe1be46a994272793"));
-        assert_eq!(lines[0].trace.xray_trace_id.as_deref(), Some("1-5759e988-bd862e3fe1be46a994272793"));
+        assert_eq!(
+            lines[1].trace.xray_trace_id.as_deref(),
+            Some("1-5759e988-bd862e3fe1be46a994272793")
+        );
+        assert_eq!(
+            lines[0].trace.xray_trace_id.as_deref(),
+            Some("1-5759e988-bd862e3fe1be46a994272793")
+        );
         assert_eq!(lines[4].trace.xray_trace_id, None);
     }
 
@@ -280,15 +294,24 @@ mod tests {
         let mut second = vec![
             line(Kind::App, None),
             line(Kind::End, Some("r1")),
-            with_xray(line(Kind::Report, Some("r1")), "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"),
+            with_xray(
+                line(Kind::Report, Some("r1")),
+                "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb",
+            ),
         ];
         c.correlate(Some("s"), &mut second);
         assert_eq!(second[0].request_id.as_deref(), Some("r1"));
-        assert_eq!(second[0].trace.xray_trace_id.as_deref(), Some("1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"));
+        assert_eq!(
+            second[0].trace.xray_trace_id.as_deref(),
+            Some("1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb")
+        );
         // A third payload with a late line of r1 gets the cached trace id.
         let mut third = vec![line(Kind::Timeout, Some("r1"))];
         c.correlate(Some("s"), &mut third);
-        assert_eq!(third[0].trace.xray_trace_id.as_deref(), Some("1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"));
+        assert_eq!(
+            third[0].trace.xray_trace_id.as_deref(),
+            Some("1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb")
+        );
     }
 
     #[test]
@@ -311,7 +334,11 @@ mod tests {
         let mut lines = vec![line(Kind::App, Some("r1")), a, r];
         c.correlate(None, &mut lines);
         assert_eq!(lines[0].cold_start, Some(true));
-        assert_eq!(lines[1].cold_start, Some(false), "a line's own statement is kept");
+        assert_eq!(
+            lines[1].cold_start,
+            Some(false),
+            "a line's own statement is kept"
+        );
     }
 
     #[test]
@@ -319,7 +346,10 @@ mod tests {
         let mut c = Correlator::new(100);
         for i in 0..10_000 {
             let id: &'static str = Box::leak(format!("r{i}").into_boxed_str());
-            let mut lines = vec![with_xray(line(Kind::Report, Some(id)), "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb")];
+            let mut lines = vec![with_xray(
+                line(Kind::Report, Some(id)),
+                "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb",
+            )];
             c.correlate(Some("s"), &mut lines);
             assert!(c.remembered_requests() <= 100);
         }

@@ -132,7 +132,13 @@ fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
 pub fn w3c_trace_id(xray: &str) -> Option<String> {
     let rest = xray.strip_prefix("1-")?;
     let (time, id) = rest.split_once('-')?;
-    if time.len() != 8 || id.len() != 24 || !time.bytes().chain(id.bytes()).all(|b| b.is_ascii_hexdigit()) {
+    if time.len() != 8
+        || id.len() != 24
+        || !time
+            .bytes()
+            .chain(id.bytes())
+            .all(|b| b.is_ascii_hexdigit())
+    {
         return None;
     }
     let mut s = String::with_capacity(32);
@@ -325,33 +331,42 @@ impl Serialize for Document<'_> {
         let origin = line.origin.as_deref();
         let xray = line.trace.xray_trace_id.as_deref();
         let segment = line.trace.segment_id.as_deref();
-        let function_name = res.function_name.or(origin.and_then(|o| o.function_name.as_deref()));
+        let function_name = res
+            .function_name
+            .or(origin.and_then(|o| o.function_name.as_deref()));
         let function_version = res
             .function_version
             .or(origin.and_then(|o| o.function_version.as_deref()))
             .or(line.platform.as_deref().and_then(|p| p.version.as_deref()));
-        let faas_resource = (function_name.is_some() || function_version.is_some()).then_some(FaasResource {
-            name: function_name,
-            version: function_version,
-        });
-        let log_resource = (res.log_group.is_some() || res.log_stream.is_some()).then(|| AwsResource {
-            log: LogResource {
-                group: res.log_group.map(|names| Names { names }),
-                stream: res.log_stream.map(|names| Names { names }),
-            },
-        });
-        let correlation: Option<&Correlation> = line.correlation.as_deref().filter(|c| !c.is_empty());
-        let xray_view = (xray.is_some() || segment.is_some() || line.trace.sampled.is_some()).then_some(XrayView {
-            trace_id: xray,
-            segment_id: segment,
-            sampled: line.trace.sampled,
-        });
+        let faas_resource =
+            (function_name.is_some() || function_version.is_some()).then_some(FaasResource {
+                name: function_name,
+                version: function_version,
+            });
+        let log_resource =
+            (res.log_group.is_some() || res.log_stream.is_some()).then(|| AwsResource {
+                log: LogResource {
+                    group: res.log_group.map(|names| Names { names }),
+                    stream: res.log_stream.map(|names| Names { names }),
+                },
+            });
+        let correlation: Option<&Correlation> =
+            line.correlation.as_deref().filter(|c| !c.is_empty());
+        let xray_view = (xray.is_some() || segment.is_some() || line.trace.sampled.is_some())
+            .then_some(XrayView {
+                trace_id: xray,
+                segment_id: segment,
+                sampled: line.trace.sampled,
+            });
         let lambda = match (&line.report, &line.platform) {
             (Some(r), _) => Some(LambdaView::Report(r)),
             (None, Some(p)) => Some(LambdaView::Platform(p)),
             (None, None) => None,
         };
-        let aws = (xray_view.is_some() || lambda.is_some()).then_some(AwsAttributes { xray: xray_view, lambda });
+        let aws = (xray_view.is_some() || lambda.is_some()).then_some(AwsAttributes {
+            xray: xray_view,
+            lambda,
+        });
         let request_id = line.request_id.as_deref();
         let faas = (request_id.is_some() || line.cold_start.is_some()).then_some(FaasAttributes {
             invocation_id: request_id,
@@ -362,11 +377,13 @@ impl Serialize for Document<'_> {
             Some(MetricStatus::Rejected(r)) => (Some("rejected"), Some(r)),
             None => (None, None),
         };
-        let shiplog = (metric_status.is_some() || self.truncated_from.is_some()).then_some(ShiplogAttributes {
-            metric_status,
-            metric_reason,
-            truncated: self.truncated_from,
-        });
+        let shiplog = (metric_status.is_some() || self.truncated_from.is_some()).then_some(
+            ShiplogAttributes {
+                metric_status,
+                metric_reason,
+                truncated: self.truncated_from,
+            },
+        );
         let view = SourceView {
             timestamp: self.timestamp(),
             observed: self.observed,
@@ -389,15 +406,21 @@ impl Serialize for Document<'_> {
                 },
                 faas: faas_resource,
                 aws: log_resource,
-                service: origin.and_then(|o| o.service.as_deref()).map(|name| NameOnly { name }),
+                service: origin
+                    .and_then(|o| o.service.as_deref())
+                    .map(|name| NameOnly { name }),
             },
             attributes: AttributesView {
                 faas,
                 aws,
                 correlation_id: correlation.and_then(|c| c.primary.as_deref()),
-                correlation: correlation.filter(|c| !c.ids.is_empty()).map(|c| CorrelationIds(&c.ids)),
+                correlation: correlation
+                    .filter(|c| !c.ids.is_empty())
+                    .map(|c| CorrelationIds(&c.ids)),
                 fields: line.fields.as_ref().filter(|f| !f.is_empty()),
-                log: LogAttributes { format: line.format },
+                log: LogAttributes {
+                    format: line.format,
+                },
                 shiplog,
             },
         };
@@ -449,11 +472,26 @@ mod tests {
         assert_eq!(v["traceId"], json!("5759e988bd862e3fe1be46a994272793"));
         assert_eq!(v["spanId"], json!("3d752a1b1bbe37ef"));
         assert_eq!(v["event"]["name"], json!("app"));
-        assert_eq!(v["resource"]["faas"], json!({"name": "order-api", "version": "$LATEST"}));
-        assert_eq!(v["resource"]["aws"]["log"]["group"]["names"], json!("/aws/lambda/order-api"));
-        assert_eq!(v["resource"]["cloud"], json!({"provider": "aws", "account": {"id": "123456789012"}, "region": "eu-west-1"}));
-        assert_eq!(v["attributes"]["faas"]["invocation_id"], json!("501c51ae-75b0-4231-a51c-9fa99b57b5de"));
-        assert_eq!(v["attributes"]["aws"]["xray"]["trace_id"], json!("1-5759e988-bd862e3fe1be46a994272793"));
+        assert_eq!(
+            v["resource"]["faas"],
+            json!({"name": "order-api", "version": "$LATEST"})
+        );
+        assert_eq!(
+            v["resource"]["aws"]["log"]["group"]["names"],
+            json!("/aws/lambda/order-api")
+        );
+        assert_eq!(
+            v["resource"]["cloud"],
+            json!({"provider": "aws", "account": {"id": "123456789012"}, "region": "eu-west-1"})
+        );
+        assert_eq!(
+            v["attributes"]["faas"]["invocation_id"],
+            json!("501c51ae-75b0-4231-a51c-9fa99b57b5de")
+        );
+        assert_eq!(
+            v["attributes"]["aws"]["xray"]["trace_id"],
+            json!("1-5759e988-bd862e3fe1be46a994272793")
+        );
         assert_eq!(v["attributes"]["log"]["format"], json!("nodejs"));
         assert_eq!(doc.index_name("shiplog"), "shiplog-2024.05.05");
     }
@@ -492,7 +530,10 @@ mod tests {
 
     #[test]
     fn w3c_trace_id_requires_xray_shape() {
-        assert_eq!(w3c_trace_id("1-5759E988-BD862E3FE1BE46A994272793").as_deref(), Some("5759e988bd862e3fe1be46a994272793"));
+        assert_eq!(
+            w3c_trace_id("1-5759E988-BD862E3FE1BE46A994272793").as_deref(),
+            Some("5759e988bd862e3fe1be46a994272793")
+        );
         assert_eq!(w3c_trace_id("1-5d9d007f-0a8c7fd02xmpl480aed55ef0"), None);
         assert_eq!(w3c_trace_id("2-5759e988-bd862e3fe1be46a994272793"), None);
     }

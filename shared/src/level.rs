@@ -164,10 +164,17 @@ mod tests {
 
     #[test]
     fn otel_numbers_follow_the_spec() {
-        let n: Vec<u8> = [Level::Trace, Level::Debug, Level::Info, Level::Warn, Level::Error, Level::Fatal]
-            .iter()
-            .map(|l| l.otel_number())
-            .collect();
+        let n: Vec<u8> = [
+            Level::Trace,
+            Level::Debug,
+            Level::Info,
+            Level::Warn,
+            Level::Error,
+            Level::Fatal,
+        ]
+        .iter()
+        .map(|l| l.otel_number())
+        .collect();
         assert_eq!(n, [1, 5, 9, 13, 17, 21]);
     }
 }

@@ -28,4 +28,4 @@ pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};
 pub use pipeline::{CollectingSink, InputSummary, Pipeline, PipelineConfig, Sink};
-pub use rejection::{Rejection, RejectReason};
+pub use rejection::{RejectReason, Rejection};

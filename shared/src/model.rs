@@ -343,16 +343,28 @@ mod tests {
 
     #[test]
     fn function_name_is_last_segment_of_lambda_group_only() {
-        assert_eq!(function_name_of_group("/aws/lambda/hello-devopsdays"), Some("hello-devopsdays"));
-        assert_eq!(function_name_of_group("/aws/lambda/us-east-1.edge-fn"), Some("us-east-1.edge-fn"));
+        assert_eq!(
+            function_name_of_group("/aws/lambda/hello-devopsdays"),
+            Some("hello-devopsdays")
+        );
+        assert_eq!(
+            function_name_of_group("/aws/lambda/us-east-1.edge-fn"),
+            Some("us-east-1.edge-fn")
+        );
         assert_eq!(function_name_of_group("testLogGroup"), None);
-        assert_eq!(function_name_of_group("/aws/rds/instance/db/postgresql"), None);
+        assert_eq!(
+            function_name_of_group("/aws/rds/instance/db/postgresql"),
+            None
+        );
         assert_eq!(function_name_of_group("/aws/lambda/"), None);
     }
 
     #[test]
     fn function_version_is_between_last_brackets() {
-        assert_eq!(function_version_of_stream("2019/07/23/[$LATEST]9bc0"), Some("$LATEST"));
+        assert_eq!(
+            function_version_of_stream("2019/07/23/[$LATEST]9bc0"),
+            Some("$LATEST")
+        );
         assert_eq!(function_version_of_stream("2019/07/23/[76]abc"), Some("76"));
         assert_eq!(
             function_version_of_stream("2026/10/08/tenner-notifier[$LATEST]22be53a8"),

@@ -132,14 +132,21 @@ impl Pipeline {
     /// Processes one Lambda event (any supported shape). `Err` when the input as a whole could
     /// not be decoded (nothing was produced); per-record and per-event problems are rejections
     /// given to the sink.
-    pub fn process_input(&mut self, input: &[u8], sink: &mut dyn Sink) -> Result<InputSummary, Rejection> {
+    pub fn process_input(
+        &mut self,
+        input: &[u8],
+        sink: &mut dyn Sink,
+    ) -> Result<InputSummary, Rejection> {
         let decoded = decode::decode_input(input, &self.config.limits)?;
         let region = decoded.region.as_deref();
         let mut summary = InputSummary {
             records: decoded.records.len(),
             ..InputSummary::default()
         };
-        let mut counting = CountingSink { inner: sink, rejections: 0 };
+        let mut counting = CountingSink {
+            inner: sink,
+            rejections: 0,
+        };
         for record in &decoded.records {
             let rs = self.process_record(record, decoded.source, region, &mut counting);
             match rs.outcome {
@@ -188,28 +195,35 @@ impl Pipeline {
                 };
                 self.process_batch(&batch, &mut rs, sink);
             }
-            RecordContent::Payload(bytes) => match decode::parse_message(bytes, &self.config.limits) {
-                Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
-                Ok(Message::Data(mut batch, rejections)) => {
-                    for r in rejections {
+            RecordContent::Payload(bytes) => {
+                match decode::parse_message(bytes, &self.config.limits) {
+                    Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
+                    Ok(Message::Data(mut batch, rejections)) => {
+                        for r in rejections {
+                            sink.rejection(r.with_record(record_id));
+                        }
+                        if batch.region.is_none() {
+                            batch.region = region.map(Cow::Borrowed);
+                        }
+                        self.process_batch(&batch, &mut rs, sink);
+                    }
+                    Err(r) => {
+                        rs.outcome = RecordOutcome::Failed(r.reason);
                         sink.rejection(r.with_record(record_id));
                     }
-                    if batch.region.is_none() {
-                        batch.region = region.map(Cow::Borrowed);
-                    }
-                    self.process_batch(&batch, &mut rs, sink);
                 }
-                Err(r) => {
-                    rs.outcome = RecordOutcome::Failed(r.reason);
-                    sink.rejection(r.with_record(record_id));
-                }
-            },
+            }
         }
         rs
     }
 
     /// Processes one decoded batch: parse every event, correlate, emit documents and metrics.
-    pub fn process_batch(&mut self, batch: &LogBatch<'_>, rs: &mut RecordSummary, sink: &mut dyn Sink) {
+    pub fn process_batch(
+        &mut self,
+        batch: &LogBatch<'_>,
+        rs: &mut RecordSummary,
+        sink: &mut dyn Sink,
+    ) {
         let resource = BatchResource {
             account_id: batch.owner.as_deref(),
             region: batch.region.as_deref().or(self.config.region.as_deref()),
@@ -241,10 +255,19 @@ impl Pipeline {
                     }
                 }
             });
-            if line.kind == Kind::Metric && metric == Some(MetricStatus::Extracted) && !self.config.ship_metric_lines {
+            if line.kind == Kind::Metric
+                && metric == Some(MetricStatus::Extracted)
+                && !self.config.ship_metric_lines
+            {
                 continue;
             }
-            let mut doc = Document::new(&event.id, event.timestamp, line, &resource, self.config.limits.max_body_bytes);
+            let mut doc = Document::new(
+                &event.id,
+                event.timestamp,
+                line,
+                &resource,
+                self.config.limits.max_body_bytes,
+            );
             doc.metric = metric;
             rs.documents += 1;
             sink.document(&doc);
@@ -303,7 +326,11 @@ impl CollectingSink {
 impl Sink for CollectingSink {
     fn document(&mut self, doc: &Document<'_>) {
         let source = serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
-        self.documents.push((doc.index_name(&self.index_prefix), doc.id.to_owned(), source));
+        self.documents.push((
+            doc.index_name(&self.index_prefix),
+            doc.id.to_owned(),
+            source,
+        ));
     }
     fn metric(&mut self, point: MetricPoint) {
         self.metrics.push(point);

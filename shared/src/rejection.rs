@@ -181,22 +181,49 @@ mod tests {
     fn reasons_serialise_as_kebab_case() {
         let j = serde_json::to_string(&RejectReason::MetricTooManyDimensions).unwrap();
         assert_eq!(j, "\"metric-too-many-dimensions\"");
-        assert_eq!(RejectReason::MetricTooManyDimensions.as_str(), "metric-too-many-dimensions");
-        assert_eq!(RejectReason::DecompressedTooLarge.to_string(), "decompressed-too-large");
+        assert_eq!(
+            RejectReason::MetricTooManyDimensions.as_str(),
+            "metric-too-many-dimensions"
+        );
+        assert_eq!(
+            RejectReason::DecompressedTooLarge.to_string(),
+            "decompressed-too-large"
+        );
     }
 
     #[test]
     fn as_str_matches_serde_for_every_reason() {
         use RejectReason::*;
         for r in [
-            InvalidEnvelope, InvalidBase64, InvalidGzip, DecompressedTooLarge, InvalidPayloadJson,
-            UnknownMessageType, TooDeeplyNested, InvalidLogEvent, OwnLogGroup, FilteredOut,
-            SampledOut, MetricTooFewFields, MetricTooManyFields, MetricValueNotANumber,
-            MetricValueNotFinite, MetricValueOutOfRange, MetricTimestampInvalid,
-            MetricTimestampOutOfRange, MetricNameEmpty, MetricNameTooLong, MetricInvalidCharacters,
-            MetricTooManyDimensions, MetricDimensionTooLong, MetricInvalidNamespace,
+            InvalidEnvelope,
+            InvalidBase64,
+            InvalidGzip,
+            DecompressedTooLarge,
+            InvalidPayloadJson,
+            UnknownMessageType,
+            TooDeeplyNested,
+            InvalidLogEvent,
+            OwnLogGroup,
+            FilteredOut,
+            SampledOut,
+            MetricTooFewFields,
+            MetricTooManyFields,
+            MetricValueNotANumber,
+            MetricValueNotFinite,
+            MetricValueOutOfRange,
+            MetricTimestampInvalid,
+            MetricTimestampOutOfRange,
+            MetricNameEmpty,
+            MetricNameTooLong,
+            MetricInvalidCharacters,
+            MetricTooManyDimensions,
+            MetricDimensionTooLong,
+            MetricInvalidNamespace,
         ] {
-            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.as_str()));
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::json!(r.as_str())
+            );
         }
     }
 

@@ -185,8 +185,22 @@ struct CivilTime {
 }
 
 fn assemble(t: CivilTime, offset_min: i64) -> Option<EpochMillis> {
-    let CivilTime { y, mo, d, h, mi, s, ms } = t;
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(i64::from(y), mo) || h > 23 || mi > 59 || s > 60 {
+    let CivilTime {
+        y,
+        mo,
+        d,
+        h,
+        mi,
+        s,
+        ms,
+    } = t;
+    if !(1..=12).contains(&mo)
+        || d == 0
+        || d > days_in_month(i64::from(y), mo)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
         return None;
     }
     let s = s.min(59); // leap second folds into :59
@@ -205,7 +219,10 @@ fn assemble(t: CivilTime, offset_min: i64) -> Option<EpochMillis> {
 /// `YYYY-MM-DD[T| ]HH:MM:SS[.,fraction][Z|±HH:MM|±HHMM|±HH]` (no zone = UTC) and
 /// `YYYY/MM/DD HH:MM:SS` (Go's `log` package). Fractions beyond milliseconds are truncated.
 pub fn parse_prefix(s: &str) -> Option<(EpochMillis, usize)> {
-    let mut c = Cursor { b: s.as_bytes(), i: 0 };
+    let mut c = Cursor {
+        b: s.as_bytes(),
+        i: 0,
+    };
     let y = c.digits(4)?;
     let sep = c.peek()?;
     if sep != b'-' && sep != b'/' {
@@ -264,7 +281,15 @@ pub fn parse_prefix(s: &str) -> Option<(EpochMillis, usize)> {
             _ => {}
         }
     }
-    let t = CivilTime { y, mo, d, h, mi, s: sec, ms };
+    let t = CivilTime {
+        y,
+        mo,
+        d,
+        h,
+        mi,
+        s: sec,
+        ms,
+    };
     Some((assemble(t, offset)?, c.i))
 }
 
@@ -298,8 +323,14 @@ mod tests {
     #[test]
     fn formats_epoch_as_rfc3339_millis() {
         assert_eq!(EpochMillis(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(EpochMillis(1_503_796_961_882).to_rfc3339(), "2017-08-27T01:22:41.882Z");
-        assert_eq!(EpochMillis(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            EpochMillis(1_503_796_961_882).to_rfc3339(),
+            "2017-08-27T01:22:41.882Z"
+        );
+        assert_eq!(
+            EpochMillis(951_782_400_000).to_rfc3339(),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 
     #[test]
@@ -342,8 +373,14 @@ mod tests {
 
     #[test]
     fn epoch_numbers_are_seconds_or_millis() {
-        assert_eq!(from_epoch_number(1_531_171_074.631).unwrap().0, 1_531_171_074_631);
-        assert_eq!(from_epoch_number(1_531_171_074_631.0).unwrap().0, 1_531_171_074_631);
+        assert_eq!(
+            from_epoch_number(1_531_171_074.631).unwrap().0,
+            1_531_171_074_631
+        );
+        assert_eq!(
+            from_epoch_number(1_531_171_074_631.0).unwrap().0,
+            1_531_171_074_631
+        );
         assert!(from_epoch_number(1_531_171_074_631_000.0).is_none());
         assert!(from_epoch_number(f64::NAN).is_none());
     }

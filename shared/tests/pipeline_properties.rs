@@ -5,7 +5,12 @@ use proptest::prelude::*;
 use serde_json::json;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
 
-fn run(bytes: &[u8]) -> (Result<shiplog::InputSummary, shiplog::Rejection>, CollectingSink) {
+fn run(
+    bytes: &[u8],
+) -> (
+    Result<shiplog::InputSummary, shiplog::Rejection>,
+    CollectingSink,
+) {
     let mut pipeline = Pipeline::new(PipelineConfig::default());
     let mut sink = CollectingSink::new("shiplog");
     let r = pipeline.process_input(bytes, &mut sink);

@@ -73,7 +73,10 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
         return vec!["expect is not an object".into()];
     };
     let mut fail = |what: &str, got: Option<&Value>, want: &Value| {
-        errs.push(format!("{what}: want {want}, got {}", got.map_or("<absent>".to_string(), |g| g.to_string())));
+        errs.push(format!(
+            "{what}: want {want}, got {}",
+            got.map_or("<absent>".to_string(), |g| g.to_string())
+        ));
     };
     let emf = expect.get("emf").and_then(Value::as_bool) == Some(true);
     for (key, want) in expect {
@@ -125,7 +128,9 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                 }
             }
             "multiline" => {
-                let multi = get(doc, "body").and_then(Value::as_str).is_some_and(|b| b.contains('\n'));
+                let multi = get(doc, "body")
+                    .and_then(Value::as_str)
+                    .is_some_and(|b| b.contains('\n'));
                 if Some(multi) != want.as_bool() {
                     fail("multiline (body has \\n)", get(doc, "body"), want);
                 }
@@ -135,7 +140,11 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                 let has_fields = get(doc, "attributes.fields").is_some();
                 let is_json = matches!(fmt, Some("json" | "lambda_json")) || has_fields;
                 if Some(is_json) != want.as_bool() {
-                    fail("json (format json/lambda_json or attributes.fields)", get(doc, "attributes.log.format"), want);
+                    fail(
+                        "json (format json/lambda_json or attributes.fields)",
+                        get(doc, "attributes.log.format"),
+                        want,
+                    );
                 }
             }
             "fields" => {
@@ -161,7 +170,11 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                                 .and_then(Value::as_str)
                                 .map(|s| s.lines().filter(|l| !l.trim().is_empty()).count());
                             if n.map(|n| json!(n)) != Some(v.clone()) {
-                                fail("error.stack_frames (lines of event.exception.stacktrace)", got, v);
+                                fail(
+                                    "error.stack_frames (lines of event.exception.stacktrace)",
+                                    got,
+                                    v,
+                                );
                             }
                         }
                         _ => {}
@@ -216,7 +229,11 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                 for (k, v) in want.as_object().into_iter().flatten() {
                     let got = get(doc, "attributes.correlation").and_then(|c| c.get(k));
                     if got != Some(v) {
-                        fail(&format!("correlation_ids.{k} (attributes.correlation.{k})"), got, v);
+                        fail(
+                            &format!("correlation_ids.{k} (attributes.correlation.{k})"),
+                            got,
+                            v,
+                        );
                     }
                 }
             }
@@ -228,7 +245,11 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                 }
             }
             "emf" | "note" | "metrics" | "verdict" | "reason" | "reject" | "metric_ref" => {}
-            other => fail(&format!("oracle key `{other}` is not mapped by the harness"), None, &Value::Null),
+            other => fail(
+                &format!("oracle key `{other}` is not mapped by the harness"),
+                None,
+                &Value::Null,
+            ),
         }
     }
     errs

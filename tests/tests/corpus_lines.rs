@@ -15,7 +15,10 @@ const DEFAULT_NAMESPACE: &str = "default";
 
 fn records(rel: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(corpus_path(rel)).unwrap();
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Event time for a record: an epoch oracle timestamp is used as the event time so the point is
@@ -51,7 +54,9 @@ fn run_line(message: &str, event_time: i64) -> Outcome {
     };
     let mut pipeline = Pipeline::new(config);
     let mut sink = CollectingSink::new("shiplog");
-    pipeline.process_input(payload.to_string().as_bytes(), &mut sink).unwrap();
+    pipeline
+        .process_input(payload.to_string().as_bytes(), &mut sink)
+        .unwrap();
     let docs = sink.documents.iter().map(|(_, _, d)| d.clone()).collect();
     Outcome { docs, sink }
 }
@@ -60,13 +65,24 @@ fn check_metrics(out: &Outcome, expect: &Value, event_time: i64) -> Vec<String> 
     let mut errs = Vec::new();
     if let Some(want) = expect.get("metrics").and_then(Value::as_array) {
         if want.len() != out.sink.metrics.len() {
-            errs.push(format!("metrics: want {} points, got {:?}", want.len(), out.sink.metrics));
+            errs.push(format!(
+                "metrics: want {} points, got {:?}",
+                want.len(),
+                out.sink.metrics
+            ));
             return errs;
         }
         for (w, got) in want.iter().zip(&out.sink.metrics) {
-            let ts_ms = w["timestamp"].as_f64().map_or(event_time, |s| (s * 1000.0).round() as i64);
+            let ts_ms = w["timestamp"]
+                .as_f64()
+                .map_or(event_time, |s| (s * 1000.0).round() as i64);
             let ns = w["namespace"].as_str().unwrap_or(DEFAULT_NAMESPACE);
-            let dims: Value = got.dimensions.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>().into();
+            let dims: Value = got
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
             let checks = [
                 ("name", json!(got.name), w["name"].clone()),
                 ("value", json!(got.value), w["value"].clone()),
@@ -83,17 +99,28 @@ fn check_metrics(out: &Outcome, expect: &Value, event_time: i64) -> Vec<String> 
         }
     }
     if let Some(verdict) = expect.get("verdict").and_then(Value::as_str) {
-        let metric_rejections: Vec<_> = out.sink.rejections.iter().filter(|r| r.reason.is_metric()).collect();
+        let metric_rejections: Vec<_> = out
+            .sink
+            .rejections
+            .iter()
+            .filter(|r| r.reason.is_metric())
+            .collect();
         match verdict {
-            "accept" if out.sink.metrics.len() != 1 => {
-                errs.push(format!("verdict accept: got {} points, rejections {metric_rejections:?}", out.sink.metrics.len()))
-            }
+            "accept" if out.sink.metrics.len() != 1 => errs.push(format!(
+                "verdict accept: got {} points, rejections {metric_rejections:?}",
+                out.sink.metrics.len()
+            )),
             "reject" if !out.sink.metrics.is_empty() || metric_rejections.is_empty() => {
-                errs.push(format!("verdict reject: got points {:?}, rejections {metric_rejections:?}", out.sink.metrics))
+                errs.push(format!(
+                    "verdict reject: got points {:?}, rejections {metric_rejections:?}",
+                    out.sink.metrics
+                ))
             }
-            "not_metric" if !out.sink.metrics.is_empty() || !metric_rejections.is_empty() => {
-                errs.push(format!("verdict not_metric: got points {:?}, rejections {metric_rejections:?}", out.sink.metrics))
-            }
+            "not_metric" if !out.sink.metrics.is_empty() || !metric_rejections.is_empty() => errs
+                .push(format!(
+                    "verdict not_metric: got points {:?}, rejections {metric_rejections:?}",
+                    out.sink.metrics
+                )),
             _ => {}
         }
     }
@@ -127,11 +154,20 @@ fn check_file(rel: &str) {
             failures.push(format!("{id}:\n    {}", errs.join("\n    ")));
         }
     }
-    assert!(failures.is_empty(), "{rel}: {} of {} records fail:\n  {}", failures.len(), all.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{rel}: {} of {} records fail:\n  {}",
+        failures.len(),
+        all.len(),
+        failures.join("\n  ")
+    );
 }
 
 fn find_record(id: &str) -> Value {
-    for rel in ["05-monitoring/monitoring-lines.jsonl", "08-bad-inputs/monitoring-bad.jsonl"] {
+    for rel in [
+        "05-monitoring/monitoring-lines.jsonl",
+        "08-bad-inputs/monitoring-bad.jsonl",
+    ] {
         if let Some(r) = records(rel).into_iter().find(|r| r["id"] == id) {
             return r;
         }

@@ -19,7 +19,10 @@ impl Run {
         self.docs().into_iter().map(|d| get(d, path)).collect()
     }
     fn kinds(&self) -> Vec<&str> {
-        self.docs().into_iter().filter_map(|d| get(d, "event.name").and_then(Value::as_str)).collect()
+        self.docs()
+            .into_iter()
+            .filter_map(|d| get(d, "event.name").and_then(Value::as_str))
+            .collect()
     }
     fn doc_of_kind(&self, kind: &str) -> &Value {
         self.docs()
@@ -73,7 +76,10 @@ fn cloudwatch_docs_example_ships_truncated_json_as_text() {
     assert_eq!(r.docs().len(), 3);
     assert!(r.sink.metrics.is_empty());
     assert!(function_names(&r).iter().all(Option::is_none));
-    assert!(r.field("attributes.fields").iter().all(Option::is_none), "truncated JSON must stay text");
+    assert!(
+        r.field("attributes.fields").iter().all(Option::is_none),
+        "truncated JSON must stay text"
+    );
 }
 
 #[test]
@@ -90,9 +96,16 @@ fn aws_sample_test_log_group_has_two_error_documents_without_function() {
     let r = event("aws-sample-testloggroup");
     assert_eq!(r.docs().len(), 2);
     assert!(function_names(&r).iter().all(Option::is_none));
-    let levels: Vec<_> = r.field("severity.text").into_iter().map(|l| l.and_then(Value::as_str)).collect();
+    let levels: Vec<_> = r
+        .field("severity.text")
+        .into_iter()
+        .map(|l| l.and_then(Value::as_str))
+        .collect();
     assert_eq!(levels, [Some("ERROR"), Some("ERROR")]);
-    assert_eq!(r.sink.documents[0].1, "eventId1", "non-numeric ids are kept as _id");
+    assert_eq!(
+        r.sink.documents[0].1, "eventId1",
+        "non-numeric ids are kept as _id"
+    );
 }
 
 #[test]
@@ -100,11 +113,18 @@ fn lumigo_node10_payload_yields_two_metrics_and_ships_the_lines() {
     let r = event("lumigo-node10-monitoring-extractedfields");
     assert_eq!(r.sink.metrics.len(), 2);
     assert_eq!(r.kinds(), ["metric", "metric"]);
-    assert!(function_names(&r).iter().all(|n| *n == Some(&Value::from("hello-devopsdays"))));
-    assert!(r.field("resource.faas.version").iter().all(|v| *v == Some(&Value::from("$LATEST"))));
+    assert!(function_names(&r)
+        .iter()
+        .all(|n| *n == Some(&Value::from("hello-devopsdays"))));
+    assert!(r
+        .field("resource.faas.version")
+        .iter()
+        .all(|v| *v == Some(&Value::from("$LATEST"))));
     let names: Vec<_> = r.sink.metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["latency", "request_count"]);
-    assert!(r.sink.metrics.iter().all(|m| m.dimensions.contains(&("FunctionName".into(), "hello-devopsdays".into()))));
+    assert!(r.sink.metrics.iter().all(|m| m
+        .dimensions
+        .contains(&("FunctionName".into(), "hello-devopsdays".into()))));
 }
 
 #[test]
@@ -112,7 +132,10 @@ fn lumigo_python_print_payload_reads_numeric_version() {
     let r = event("lumigo-python-print-version76");
     assert_eq!(r.sink.metrics.len(), 1);
     assert_eq!(r.docs().len(), 1);
-    assert_eq!(get(r.docs()[0], "resource.faas.name").unwrap(), "python-test");
+    assert_eq!(
+        get(r.docs()[0], "resource.faas.name").unwrap(),
+        "python-test"
+    );
     assert_eq!(get(r.docs()[0], "resource.faas.version").unwrap(), "76");
 }
 
@@ -120,16 +143,25 @@ fn lumigo_python_print_payload_reads_numeric_version() {
 fn yan_2017_stream_has_four_invocations_eight_metrics() {
     let r = event("yan-2017-node610-monitoring-stream");
     assert_eq!(r.sink.metrics.len(), 8);
-    assert_eq!(r.docs().len(), 19, "11 log documents + 8 MONITORING lines shipped as documents");
+    assert_eq!(
+        r.docs().len(),
+        19,
+        "11 log documents + 8 MONITORING lines shipped as documents"
+    );
     assert_eq!(r.kinds().iter().filter(|k| **k == "report").count(), 4);
-    assert!(function_names(&r).iter().all(|n| *n == Some(&Value::from("logging-metrics-demo-dev-test-api"))));
+    assert!(function_names(&r)
+        .iter()
+        .all(|n| *n == Some(&Value::from("logging-metrics-demo-dev-test-api"))));
 }
 
 #[test]
 fn yan_2017_extracted_fields_payload_yields_two_metrics() {
     let r = event("yan-2017-extractedfields");
     assert_eq!(r.sink.metrics.len(), 2);
-    assert_eq!(get(r.docs()[0], "resource.faas.name").unwrap(), "logging-metrics-demo-dev-test-api");
+    assert_eq!(
+        get(r.docs()[0], "resource.faas.name").unwrap(),
+        "logging-metrics-demo-dev-test-api"
+    );
 }
 
 #[test]
@@ -137,9 +169,15 @@ fn datadog_timeout_payload_has_the_timeout_after_the_report() {
     let r = event("datadog-timeout");
     assert_eq!(r.kinds(), ["start", "end", "report", "timeout"]);
     let t = r.doc_of_kind("timeout");
-    assert_eq!(get(t, "attributes.faas.invocation_id").unwrap(), "7c9567b5-107b-4a6c-8798-0157ac21db52");
+    assert_eq!(
+        get(t, "attributes.faas.invocation_id").unwrap(),
+        "7c9567b5-107b-4a6c-8798-0157ac21db52"
+    );
     assert_eq!(get(t, "severity.text").unwrap(), "ERROR");
-    assert_eq!(get(t, "resource.faas.name").unwrap(), "storms-cloudwatch-event");
+    assert_eq!(
+        get(t, "resource.faas.name").unwrap(),
+        "storms-cloudwatch-event"
+    );
 }
 
 #[test]
@@ -147,9 +185,15 @@ fn datadog_cold_start_report_carries_init_duration_and_coldstart() {
     let r = event("datadog-coldstart");
     assert_eq!(r.docs().len(), 3);
     let rep = r.doc_of_kind("report");
-    assert_eq!(get(rep, "attributes.aws.lambda.init_duration_ms").unwrap(), 120.96);
+    assert_eq!(
+        get(rep, "attributes.aws.lambda.init_duration_ms").unwrap(),
+        120.96
+    );
     // Every line of the request learns it was a cold start.
-    assert!(r.field("attributes.faas.coldstart").iter().all(|c| *c == Some(&Value::Bool(true))));
+    assert!(r
+        .field("attributes.faas.coldstart")
+        .iter()
+        .all(|c| *c == Some(&Value::Bool(true))));
 }
 
 #[test]
@@ -167,7 +211,10 @@ fn kiwi_invoke_error_is_one_error_document() {
     let d = r.docs()[0];
     assert_eq!(get(d, "severity.text").unwrap(), "ERROR");
     assert_eq!(get(d, "event.exception.type").unwrap(), "Error");
-    assert_eq!(get(d, "resource.faas.name").unwrap(), "kiwi-blog-0009-cdk-lambda-error-catchertest-lambda-text");
+    assert_eq!(
+        get(d, "resource.faas.name").unwrap(),
+        "kiwi-blog-0009-cdk-lambda-error-catchertest-lambda-text"
+    );
 }
 
 #[test]
@@ -181,13 +228,22 @@ fn control_message_produces_nothing_and_succeeds() {
 #[test]
 fn split_stack_traces_ship_one_document_per_event() {
     // SPEC §1: one CloudWatch event → one document (the oracle accepts the unmerged form).
-    let j = run("04-multiline/split-across-events/lambda-event/java-stacktrace-split-across-events.json");
+    let j = run(
+        "04-multiline/split-across-events/lambda-event/java-stacktrace-split-across-events.json",
+    );
     assert_eq!(j.docs().len(), 7);
-    assert_eq!(get(j.docs()[0], "attributes.faas.invocation_id").unwrap(), "6bc28136-a9f1-4365-b021-0ce6b2e64ab0");
+    assert_eq!(
+        get(j.docs()[0], "attributes.faas.invocation_id").unwrap(),
+        "6bc28136-a9f1-4365-b021-0ce6b2e64ab0"
+    );
     assert_eq!(get(j.docs()[0], "severity.text").unwrap(), "ERROR");
-    let p = run("04-multiline/split-across-events/lambda-event/python-traceback-split-across-events.json");
+    let p = run(
+        "04-multiline/split-across-events/lambda-event/python-traceback-split-across-events.json",
+    );
     assert_eq!(p.docs().len(), 4);
-    let l = run("04-multiline/split-across-events/lambda-event/log4j2-pretty-json-split-across-events.json");
+    let l = run(
+        "04-multiline/split-across-events/lambda-event/log4j2-pretty-json-split-across-events.json",
+    );
     // EXPECTED.md says "12 text docs", but the payload holds 11 events (one per line of the
     // pretty-printed object): one document per event.
     assert_eq!(l.docs().len(), 11);
@@ -197,8 +253,13 @@ fn split_stack_traces_ship_one_document_per_event() {
 fn json_format_invocation_maps_platform_report() {
     let r = event("node-json-format-invocation");
     assert_eq!(r.docs().len(), 4);
-    assert!(function_names(&r).iter().all(|n| *n == Some(&Value::from("power-tuning-target"))));
-    assert!(r.field("resource.faas.version").iter().all(|v| *v == Some(&Value::from("8"))));
+    assert!(function_names(&r)
+        .iter()
+        .all(|n| *n == Some(&Value::from("power-tuning-target"))));
+    assert!(r
+        .field("resource.faas.version")
+        .iter()
+        .all(|v| *v == Some(&Value::from("8"))));
     let rep = r.doc_of_kind("report");
     for (k, v) in [
         ("duration_ms", 1.317),
@@ -207,7 +268,11 @@ fn json_format_invocation_maps_platform_report() {
         ("max_memory_used_mb", 68.0),
         ("init_duration_ms", 10.0),
     ] {
-        assert_eq!(get(rep, &format!("attributes.aws.lambda.{k}")).and_then(Value::as_f64), Some(v), "{k}");
+        assert_eq!(
+            get(rep, &format!("attributes.aws.lambda.{k}")).and_then(Value::as_f64),
+            Some(v),
+            "{k}"
+        );
     }
 }
 
@@ -215,8 +280,13 @@ fn json_format_invocation_maps_platform_report() {
 fn kinesis_gzip_record_yields_lumigo_metrics() {
     let r = run("06-subscription/kinesis/lumigo-kinesis-gzip.json");
     assert_eq!(r.sink.metrics.len(), 2);
-    assert!(function_names(&r).iter().all(|n| *n == Some(&Value::from("hello-devopsdays"))));
-    assert_eq!(r.field("resource.cloud.region")[0].and_then(Value::as_str), Some("us-east-1"));
+    assert!(function_names(&r)
+        .iter()
+        .all(|n| *n == Some(&Value::from("hello-devopsdays"))));
+    assert_eq!(
+        r.field("resource.cloud.region")[0].and_then(Value::as_str),
+        Some("us-east-1")
+    );
 }
 
 #[test]
@@ -224,8 +294,14 @@ fn kinesis_raw_record_is_one_line_stamped_with_arrival_time() {
     let r = run("06-subscription/kinesis/lumigo-kinesis-raw-not-gzip.json");
     assert_eq!(r.sink.metrics.len(), 1);
     let m = &r.sink.metrics[0];
-    assert_eq!((m.name.as_str(), m.value, m.timestamp.0), ("latency", 42.0, 1_568_069_911_564));
-    assert_eq!(get(r.docs()[0], "@timestamp").unwrap(), "2019-09-09T22:58:31.564Z");
+    assert_eq!(
+        (m.name.as_str(), m.value, m.timestamp.0),
+        ("latency", 42.0, 1_568_069_911_564)
+    );
+    assert_eq!(
+        get(r.docs()[0], "@timestamp").unwrap(),
+        "2019-09-09T22:58:31.564Z"
+    );
     assert!(get(r.docs()[0], "resource.aws.log.group.names").is_none());
 }
 
@@ -285,7 +361,9 @@ fn plain_json_without_gzip_is_accepted_leniently() {
 fn invalid_utf8_is_decoded_lossily_and_every_event_ships() {
     let r = run("08-bad-inputs/lambda-events/invalid-utf8-in-payload.json");
     assert!(r.reasons().is_empty(), "{:?}", r.reasons());
-    assert!(r.field("body").iter().any(|b| b.and_then(Value::as_str).is_some_and(|s| s.contains('\u{FFFD}'))));
+    assert!(r.field("body").iter().any(|b| b
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.contains('\u{FFFD}'))));
 }
 
 #[test]

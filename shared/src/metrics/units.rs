@@ -134,8 +134,14 @@ mod tests {
     #[test]
     fn units_match_case_insensitively_and_unknown_words_are_none() {
         assert_eq!(StandardUnit::from_word("count"), StandardUnit::Count);
-        assert_eq!(StandardUnit::from_word("milliseconds"), StandardUnit::Milliseconds);
-        assert_eq!(StandardUnit::from_word("count/second"), StandardUnit::CountPerSecond);
+        assert_eq!(
+            StandardUnit::from_word("milliseconds"),
+            StandardUnit::Milliseconds
+        );
+        assert_eq!(
+            StandardUnit::from_word("count/second"),
+            StandardUnit::CountPerSecond
+        );
         assert_eq!(StandardUnit::from_word("gauge"), StandardUnit::None);
         assert_eq!(StandardUnit::from_word("latency"), StandardUnit::None);
         assert_eq!(StandardUnit::from_word("histogram"), StandardUnit::None);
@@ -144,7 +150,10 @@ mod tests {
     #[test]
     fn serde_names_match_as_str() {
         for u in StandardUnit::all() {
-            assert_eq!(serde_json::to_value(u).unwrap(), serde_json::json!(u.as_str()));
+            assert_eq!(
+                serde_json::to_value(u).unwrap(),
+                serde_json::json!(u.as_str())
+            );
         }
     }
 }

@@ -59,7 +59,9 @@ pub fn find_request_id(s: &str) -> Option<&str> {
         // Only start at a token boundary.
         if (i == 0 || !b[i - 1].is_ascii_alphanumeric()) && b[i].is_ascii_alphanumeric() {
             if let Some(cand) = s.get(i..i + 36) {
-                let after_ok = b.get(i + 36).is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'-');
+                let after_ok = b
+                    .get(i + 36)
+                    .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'-');
                 if after_ok && looks_like_request_id(cand) {
                     return Some(cand);
                 }
@@ -99,13 +101,19 @@ mod tests {
     fn placeholder_request_ids_are_absent() {
         assert_eq!(request_id("undefined"), None);
         assert_eq!(request_id(""), None);
-        assert_eq!(request_id("8f507cfc-xmpl-4697-b07a-ac58fc914c95"), Some("8f507cfc-xmpl-4697-b07a-ac58fc914c95"));
+        assert_eq!(
+            request_id("8f507cfc-xmpl-4697-b07a-ac58fc914c95"),
+            Some("8f507cfc-xmpl-4697-b07a-ac58fc914c95")
+        );
     }
 
     #[test]
     fn finds_uuid_shaped_ids_inside_text() {
         let line = "2020-03-18 08:52:43 6bc28136-xmpl-4365-b021-0ce6b2e64ab0 INFO  Handler - x";
-        assert_eq!(find_request_id(line), Some("6bc28136-xmpl-4365-b021-0ce6b2e64ab0"));
+        assert_eq!(
+            find_request_id(line),
+            Some("6bc28136-xmpl-4365-b021-0ce6b2e64ab0")
+        );
         assert_eq!(find_request_id("no id here"), None);
     }
 }
