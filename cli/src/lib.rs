@@ -1,5 +1,6 @@
-//! The `shiplog` command: `replay` (the local main job), and the tools around it.
+//! The `shiplog` command: `replay` (the local main job), and the tools around it (`bench`).
 
+pub mod bench;
 pub mod inputs;
 pub mod ndjson;
 pub mod replay;
@@ -27,11 +28,15 @@ pub struct Cli {
 pub enum Command {
     /// Decode and parse Lambda events and print, as NDJSON, exactly what ship-logs would send.
     Replay(replay::ReplayArgs),
+    /// Measure the pipeline against the floor on a generated (or given) workload; or write the
+    /// workload with --generate.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line and returns the process exit status.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
