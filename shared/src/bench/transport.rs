@@ -9,7 +9,7 @@
 //! The constants below mirror theirs (gzip level 1, 5 MiB / 5 000 actions per chunk, 1 000
 //! datums per call).
 
-use crate::document::{Document, MetricStatus};
+use crate::document::{write_json_str, Document, MetricStatus};
 use crate::metrics::{aggregate, MetricDatum, MetricPoint};
 use crate::pipeline::Sink;
 use crate::rejection::Rejection;
@@ -182,16 +182,11 @@ impl StubTransport {
     }
 }
 
-fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json cannot fail writing a &str into a Vec.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
 impl Sink for StubTransport {
     fn document(&mut self, doc: &Document<'_>) {
         let start = self.body.len();
         self.write_action(doc);
-        if serde_json::to_writer(&mut self.body, doc).is_err() {
+        if doc.write_json(&mut self.body).is_err() {
             self.body.truncate(start);
             return;
         }
