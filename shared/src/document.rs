@@ -110,12 +110,26 @@ impl<'r> Document<'r> {
     }
 }
 
+/// Pushes `v` in decimal, left-padded with zeros to `width` digits (no allocation: this runs
+/// once per document).
 fn push_padded(out: &mut String, v: u32, width: usize) {
-    let s = v.to_string();
-    for _ in s.len()..width {
+    let mut digits = [b'0'; 10];
+    let mut n = v;
+    let mut len = 0;
+    loop {
+        digits[digits.len() - 1 - len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
         out.push('0');
     }
-    out.push_str(&s);
+    let start = digits.len() - len;
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or("0"));
 }
 
 fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
@@ -563,6 +577,23 @@ mod tests {
         assert!(doc.body.ends_with(TRUNCATION_MARKER));
         let v = serde_json::to_value(&doc).unwrap();
         assert_eq!(v["attributes"]["shiplog"]["truncated"], json!(2000));
+    }
+
+    #[test]
+    fn padded_numbers_have_at_least_the_width() {
+        for (v, width, want) in [
+            (7, 2, "07"),
+            (12, 2, "12"),
+            (2025, 4, "2025"),
+            (5, 4, "0005"),
+            (0, 2, "00"),
+            (123_456, 4, "123456"),
+            (u32::MAX, 4, "4294967295"),
+        ] {
+            let mut s = String::from("x");
+            push_padded(&mut s, v, width);
+            assert_eq!(s, format!("x{want}"));
+        }
     }
 
     #[test]
