@@ -23,6 +23,8 @@ pub const BULK_GZIP_LEVEL: u32 = 1;
 pub const BULK_CHUNK_MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Most actions in one `_bulk` chunk.
 pub const BULK_CHUNK_MAX_ACTIONS: usize = 5_000;
+/// Milliseconds in a UTC day (daily indices).
+const MS_PER_DAY: i64 = 86_400_000;
 /// Most datums in one PutMetricData call (CloudWatch API reference: 1 000 metrics per request).
 pub const MAX_DATUMS_PER_PUT_METRIC_DATA: usize = 1_000;
 
@@ -35,7 +37,9 @@ pub struct StubTransport {
     /// End offsets of complete chunks in `body`.
     chunk_ends: Vec<usize>,
     chunk_actions: usize,
+    /// The index name of `index_day` (UTC days since the epoch).
     scratch: String,
+    index_day: Option<i64>,
     gz: Vec<u8>,
     points: Vec<MetricPoint>,
     documents: usize,
@@ -90,6 +94,7 @@ impl StubTransport {
             chunk_ends: Vec::new(),
             chunk_actions: 0,
             scratch: String::new(),
+            index_day: None,
             gz: Vec::new(),
             points: Vec::new(),
             documents: 0,
@@ -172,8 +177,13 @@ impl StubTransport {
     }
 
     fn write_action(&mut self, doc: &Document<'_>) {
-        self.scratch.clear();
-        doc.write_index_name(&self.index_prefix, &mut self.scratch);
+        // The index changes once a day: name it again only when the day changes.
+        let day = doc.observed.0.div_euclid(MS_PER_DAY);
+        if self.index_day != Some(day) {
+            self.scratch.clear();
+            doc.write_index_name(&self.index_prefix, &mut self.scratch);
+            self.index_day = Some(day);
+        }
         self.body.extend_from_slice(b"{\"create\":{\"_index\":");
         write_json_str(&mut self.body, &self.scratch);
         self.body.extend_from_slice(b",\"_id\":");
@@ -279,6 +289,40 @@ mod tests {
     fn chunks_close_at_the_action_limit() {
         let (d, _) = run(BULK_CHUNK_MAX_ACTIONS + 10);
         assert_eq!(d.bulk_requests, 2, "{d:?}");
+    }
+
+    #[test]
+    fn each_document_gets_the_index_of_its_own_day() {
+        use crate::document::{BatchResource, Document};
+        use crate::model::ParsedLine;
+        use crate::time::EpochMillis;
+        use std::borrow::Cow;
+        let line = ParsedLine::plain(Cow::Borrowed("x"));
+        let res = BatchResource::default();
+        let mut t = StubTransport::new("logs");
+        for ms in [
+            1_763_640_000_000,
+            1_763_640_000_001,
+            1_763_726_400_000,
+            1_763_640_000_000,
+        ] {
+            t.document(&Document::new("1", EpochMillis(ms), &line, &res, 100));
+        }
+        let body = String::from_utf8(t.body().to_vec()).unwrap();
+        let indices: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("{\"create\":{\"_index\":\""))
+            .map(|l| l.split('"').next().unwrap())
+            .collect();
+        assert_eq!(
+            indices,
+            [
+                "logs-2025.11.20",
+                "logs-2025.11.20",
+                "logs-2025.11.21",
+                "logs-2025.11.20"
+            ]
+        );
     }
 
     #[test]
