@@ -108,6 +108,13 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(buf.get(at..).unwrap_or_default());
 }
 
+/// `k!("name")` is the literal `"name":` (a member's key, written in one copy).
+macro_rules! k {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
+
 /// One JSON object being written: commas between members, keys as literals.
 struct Obj<'o> {
     out: &'o mut Vec<u8>,
@@ -120,15 +127,14 @@ impl<'o> Obj<'o> {
         Obj { out, empty: true }
     }
 
-    /// `"key":` — `key` is one of this module's literals (no character needs escaping).
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Writes a member's `"key":`, given as [`k!`] makes it (quotes and colon included, no
+    /// character that needs escaping), after a comma unless it is the first member.
+    fn key(&mut self, quoted_key: &str) -> &mut Vec<u8> {
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(quoted_key.as_bytes());
         self.out
     }
 
@@ -179,22 +185,25 @@ impl SourceView<'_> {
     /// Writes the view as serde_json would.
     pub(super) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
-        write_time(o.key("@timestamp"), self.timestamp.rfc3339_bytes());
-        write_time(o.key("observedTimestamp"), self.observed.rfc3339_bytes());
-        o.str("body", self.body);
+        write_time(o.key(k!("@timestamp")), self.timestamp.rfc3339_bytes());
+        write_time(
+            o.key(k!("observedTimestamp")),
+            self.observed.rfc3339_bytes(),
+        );
+        o.str(k!("body"), self.body);
         if let Some(sev) = &self.severity {
-            let mut s = Obj::open(o.key("severity"));
-            s.str("text", sev.text);
-            write_u64(s.key("number"), u64::from(sev.number));
+            let mut s = Obj::open(o.key(k!("severity")));
+            s.str(k!("text"), sev.text);
+            write_u64(s.key(k!("number")), u64::from(sev.number));
             s.close();
         }
         if let Some(id) = &self.trace_id {
-            o.str("traceId", id.as_str());
+            o.str(k!("traceId"), id.as_str());
         }
-        o.opt_str("spanId", self.span_id);
-        self.event.write_json(o.key("event"))?;
-        self.resource.write_json(o.key("resource"));
-        self.attributes.write_json(o.key("attributes"))?;
+        o.opt_str(k!("spanId"), self.span_id);
+        self.event.write_json(o.key(k!("event")))?;
+        self.resource.write_json(o.key(k!("resource")));
+        self.attributes.write_json(o.key(k!("attributes")))?;
         o.close();
         Ok(())
     }
@@ -210,9 +219,9 @@ fn write_time(out: &mut Vec<u8>, bytes: [u8; 24]) {
 impl EventView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
-        o.str("name", self.name.as_str());
+        o.str(k!("name"), self.name.as_str());
         if let Some(e) = self.exception {
-            o.serde("exception", e)?;
+            o.serde(k!("exception"), e)?;
         }
         o.close();
         Ok(())
@@ -222,18 +231,18 @@ impl EventView<'_> {
 impl ResourceView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        self.cloud.write_json(o.key("cloud"));
+        self.cloud.write_json(o.key(k!("cloud")));
         if let Some(f) = &self.faas {
-            f.write_json(o.key("faas"));
+            f.write_json(o.key(k!("faas")));
         }
         if let Some(aws) = &self.aws {
-            let mut a = Obj::open(o.key("aws"));
-            aws.log.write_json(a.key("log"));
+            let mut a = Obj::open(o.key(k!("aws")));
+            aws.log.write_json(a.key(k!("log")));
             a.close();
         }
         if let Some(service) = &self.service {
-            let mut s = Obj::open(o.key("service"));
-            s.str("name", service.name);
+            let mut s = Obj::open(o.key(k!("service")));
+            s.str(k!("name"), service.name);
             s.close();
         }
         o.close();
@@ -243,13 +252,13 @@ impl ResourceView<'_> {
 impl CloudView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        o.str("provider", self.provider);
+        o.str(k!("provider"), self.provider);
         if let Some(account) = &self.account {
-            let mut a = Obj::open(o.key("account"));
-            a.str("id", account.id);
+            let mut a = Obj::open(o.key(k!("account")));
+            a.str(k!("id"), account.id);
             a.close();
         }
-        o.opt_str("region", self.region);
+        o.opt_str(k!("region"), self.region);
         o.close();
     }
 }
@@ -257,8 +266,8 @@ impl CloudView<'_> {
 impl FaasResource<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        o.opt_str("name", self.name);
-        o.opt_str("version", self.version);
+        o.opt_str(k!("name"), self.name);
+        o.opt_str(k!("version"), self.version);
         o.close();
     }
 }
@@ -266,10 +275,10 @@ impl FaasResource<'_> {
 impl LogResource<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        for (key, names) in [("group", &self.group), ("stream", &self.stream)] {
+        for (key, names) in [(k!("group"), &self.group), (k!("stream"), &self.stream)] {
             if let Some(n) = names {
                 let mut g = Obj::open(o.key(key));
-                g.str("names", n.names);
+                g.str(k!("names"), n.names);
                 g.close();
             }
         }
@@ -281,23 +290,23 @@ impl AttributesView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
         if let Some(f) = &self.faas {
-            f.write_json(o.key("faas"));
+            f.write_json(o.key(k!("faas")));
         }
         if let Some(aws) = &self.aws {
-            aws.write_json(o.key("aws"))?;
+            aws.write_json(o.key(k!("aws")))?;
         }
-        o.opt_str("correlation_id", self.correlation_id);
+        o.opt_str(k!("correlation_id"), self.correlation_id);
         if let Some(ids) = &self.correlation {
-            o.serde("correlation", ids.0)?;
+            o.serde(k!("correlation"), ids.0)?;
         }
         if let Some(fields) = self.fields {
-            o.serde("fields", fields)?;
+            o.serde(k!("fields"), fields)?;
         }
-        let mut log = Obj::open(o.key("log"));
-        log.str("format", format_name(self.log.format));
+        let mut log = Obj::open(o.key(k!("log")));
+        log.str(k!("format"), format_name(self.log.format));
         log.close();
         if let Some(s) = &self.shiplog {
-            s.write_json(o.key("shiplog"))?;
+            s.write_json(o.key(k!("shiplog")))?;
         }
         o.close();
         Ok(())
@@ -307,8 +316,8 @@ impl AttributesView<'_> {
 impl FaasAttributes<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        o.opt_str("invocation_id", self.invocation_id);
-        o.opt_bool("coldstart", self.coldstart);
+        o.opt_str(k!("invocation_id"), self.invocation_id);
+        o.opt_bool(k!("coldstart"), self.coldstart);
         o.close();
     }
 }
@@ -317,11 +326,11 @@ impl AwsAttributes<'_> {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
         if let Some(x) = &self.xray {
-            x.write_json(o.key("xray"));
+            x.write_json(o.key(k!("xray")));
         }
         match &self.lambda {
-            Some(LambdaView::Report(r)) => o.serde("lambda", *r)?,
-            Some(LambdaView::Platform(p)) => o.serde("lambda", *p)?,
+            Some(LambdaView::Report(r)) => o.serde(k!("lambda"), *r)?,
+            Some(LambdaView::Platform(p)) => o.serde(k!("lambda"), *p)?,
             None => {}
         }
         o.close();
@@ -332,9 +341,9 @@ impl AwsAttributes<'_> {
 impl XrayView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        o.opt_str("trace_id", self.trace_id);
-        o.opt_str("segment_id", self.segment_id);
-        o.opt_bool("sampled", self.sampled);
+        o.opt_str(k!("trace_id"), self.trace_id);
+        o.opt_str(k!("segment_id"), self.segment_id);
+        o.opt_bool(k!("sampled"), self.sampled);
         o.close();
     }
 }
@@ -342,12 +351,12 @@ impl XrayView<'_> {
 impl ShiplogAttributes {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
-        o.opt_str("metric_status", self.metric_status);
+        o.opt_str(k!("metric_status"), self.metric_status);
         if let Some(reason) = &self.metric_reason {
-            o.serde("metric_reason", reason)?;
+            o.serde(k!("metric_reason"), reason)?;
         }
         if let Some(n) = self.truncated {
-            write_u64(o.key("truncated"), n as u64);
+            write_u64(o.key(k!("truncated")), n as u64);
         }
         o.close();
         Ok(())
