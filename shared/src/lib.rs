@@ -15,6 +15,7 @@ pub mod correlate;
 pub mod decode;
 pub mod delivery;
 pub mod document;
+pub mod filter;
 pub mod level;
 pub mod limits;
 pub mod metrics;
