@@ -81,6 +81,9 @@ struct Series<'a> {
     written: usize,
 }
 
+/// What datums sharing a document have in common: (namespace, minute, dimensions).
+type GroupKey<'a> = (&'a str, EpochMillis, &'a [(String, String)]);
+
 /// Datums of one (namespace, minute, dimensions): they can share documents.
 struct Group<'a> {
     namespace: &'a str,
@@ -95,7 +98,7 @@ struct Group<'a> {
 pub fn render(datums: &[MetricDatum], now: EpochMillis) -> EmfRendering {
     let mut out = EmfRendering::default();
     let mut groups: Vec<Group<'_>> = Vec::new();
-    let mut index: HashMap<(&str, EpochMillis, &[(String, String)]), usize> = HashMap::new();
+    let mut index: HashMap<GroupKey<'_>, usize> = HashMap::new();
     for datum in datums {
         if let Err((reason, _)) = check_for_emf(datum, now) {
             out.dropped.add(reason);

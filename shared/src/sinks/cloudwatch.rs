@@ -267,6 +267,7 @@ async fn send_with_retries(
     let size = request.datums.len();
     let mut calls = 0;
     let mut retries = 0;
+    let mut last_error: Option<String> = None;
     let done = |calls, retries, result| Attempted {
         calls,
         retries,
@@ -275,7 +276,10 @@ async fn send_with_retries(
     loop {
         let started = Instant::now();
         if started >= deadline {
-            let why = "deadline reached before the request could be sent".to_owned();
+            let why = match &last_error {
+                Some(e) => format!("deadline reached while retrying: {e}"),
+                None => "deadline reached before the request could be sent".to_owned(),
+            };
             return done(calls, retries, RequestResult::Failed(size, why));
         }
         calls += 1;
@@ -304,6 +308,7 @@ async fn send_with_retries(
                 }
                 tokio::time::sleep(delay).await;
                 retries += 1;
+                last_error = Some(message);
             }
             FailureAction::Split => {
                 let result = match split_request(request) {
@@ -532,5 +537,739 @@ impl MetricsDestination for RecordingMetrics {
             .unwrap_or_else(PoisonError::into_inner)
             .push(datums);
         async move { Ok(outcome) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::metric_requests::{MAX_DATUMS_PER_REQUEST, TIMESTAMP_MARGIN_MS};
+    use crate::metrics::aggregate::aggregate;
+    use crate::metrics::point::resolve;
+    use crate::metrics::{MetricDefaults, MetricPoint, StandardUnit};
+    use crate::parse::monitoring;
+    use crate::rejection::RejectReason;
+    use aws_sdk_cloudwatch::config::interceptors::BeforeTransmitInterceptorContextRef;
+    use aws_sdk_cloudwatch::config::{ConfigBag, Intercept, RuntimeComponents};
+    use aws_sdk_cloudwatch::error::{BoxError, ErrorMetadata};
+    use aws_sdk_cloudwatch::operation::put_metric_data::{PutMetricDataInput, PutMetricDataOutput};
+    use aws_sdk_cloudwatch::types::error::InvalidParameterValueException;
+    use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
+    use serde_json::Value;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    const MONITORING_LINES: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/corpus/05-monitoring/monitoring-lines.jsonl"
+    ));
+    /// Event time given to value-first corpus lines (their oracle timestamp is "the event's").
+    const EVENT_TIME: i64 = 1_707_468_164_078; // 2024-02-09T08:42:44.078Z
+    const MINUTE: i64 = 60_000;
+
+    type Seen = Arc<Mutex<Vec<PutMetricDataInput>>>;
+
+    /// A rule accepting every PutMetricData call and keeping its typed input.
+    fn accept_and_record() -> (Rule, Seen) {
+        let seen: Seen = Arc::default();
+        let keep = seen.clone();
+        let rule = mock!(Client::put_metric_data).then_compute_output(move |input| {
+            keep.lock().unwrap().push(input.clone());
+            PutMetricDataOutput::builder().build()
+        });
+        (rule, seen)
+    }
+
+    fn throttling() -> PutMetricDataError {
+        PutMetricDataError::generic(
+            ErrorMetadata::builder()
+                .code("Throttling")
+                .message("Rate exceeded")
+                .build(),
+        )
+    }
+
+    fn fast_retries(policy: FailurePolicy) -> PublisherConfig {
+        PublisherConfig {
+            concurrency: 4,
+            failure_policy: policy,
+            retry: RetryPolicy {
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(5),
+                max_attempts: 8,
+            },
+        }
+    }
+
+    fn deadline_in(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
+    fn datum(name: &str, now: i64) -> MetricDatum {
+        MetricDatum {
+            namespace: "acme".to_owned(),
+            name: name.to_owned(),
+            unit: StandardUnit::Count,
+            timestamp: EpochMillis(now - now.rem_euclid(MINUTE)),
+            dimensions: vec![("FunctionName".to_owned(), "checkout".to_owned())],
+            values: vec![1.0, 3.0],
+            counts: vec![2.0, 1.0],
+        }
+    }
+
+    fn names(input: &PutMetricDataInput) -> Vec<&str> {
+        input
+            .metric_data()
+            .iter()
+            .filter_map(|d| d.metric_name())
+            .collect()
+    }
+
+    /// The MONITORING payload of a corpus message: the JSON `message`, or the text from the
+    /// keyword on (the runtime prefixes are parsed by other modules).
+    fn payload_of(message: &str) -> String {
+        let trimmed = message.trim_start();
+        if trimmed.starts_with('{') {
+            let v: Value = serde_json::from_str(trimmed).unwrap();
+            return v["message"].as_str().unwrap().to_owned();
+        }
+        let start = message.find("MONITORING").unwrap();
+        message[start..].trim_end().to_owned()
+    }
+
+    /// The event time a corpus record is given, and the datum timestamp its oracle implies.
+    fn times(expect: &Value) -> (i64, i64) {
+        match expect["timestamp"].as_f64() {
+            Some(secs) => {
+                let point = (secs * 1000.0).trunc() as i64;
+                (point + 1_000, point - point.rem_euclid(MINUTE))
+            }
+            None => (EVENT_TIME, EVENT_TIME - EVENT_TIME.rem_euclid(MINUTE)),
+        }
+    }
+
+    #[tokio::test]
+    async fn corpus_monitoring_lines_reach_put_metric_data_exactly_as_their_oracles_say() {
+        let (rule, seen) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let defaults = MetricDefaults {
+            namespace: "shiplog".to_owned(),
+            function_dimension: true,
+        };
+        let mut checked = 0;
+        for record in MONITORING_LINES.lines().filter(|l| !l.trim().is_empty()) {
+            let record: Value = serde_json::from_str(record).unwrap();
+            let id = record["id"].as_str().unwrap();
+            let expected = record["expect"]["metrics"].as_array().unwrap();
+            let Some(expect) = expected.first() else {
+                continue; // not a metric (or rejected by the parser): nothing to publish
+            };
+            let (event_time, want_ts) = times(expect);
+            let payload = payload_of(record["message"].as_str().unwrap());
+            let parsed = monitoring::parse(&payload, EpochMillis(event_time)).unwrap();
+            // No log group in these records, so no FunctionName dimension: exactly the oracle's.
+            let point = resolve(parsed, &defaults, None).unwrap();
+            let before = seen.lock().unwrap().len();
+            let outcome = publisher
+                .publish(
+                    aggregate(vec![point]),
+                    EpochMillis(event_time),
+                    deadline_in(5_000),
+                )
+                .await
+                .unwrap();
+            assert_eq!((outcome.datums_sent, outcome.requests), (1, 1), "{id}");
+            let inputs = seen.lock().unwrap();
+            assert_eq!(inputs.len(), before + 1, "{id}: one request");
+            let input = &inputs[before];
+            let want_ns = expect["namespace"].as_str().unwrap_or("shiplog");
+            assert_eq!(input.namespace(), Some(want_ns), "{id}");
+            let [d] = input.metric_data() else {
+                panic!("{id}: one datum expected")
+            };
+            assert_eq!(d.metric_name(), expect["name"].as_str(), "{id}");
+            assert_eq!(d.values(), [expect["value"].as_f64().unwrap()], "{id}");
+            assert_eq!(d.counts(), [1.0], "{id}");
+            assert_eq!(
+                d.unit().map(|u| u.as_str()),
+                expect["unit"].as_str(),
+                "{id}"
+            );
+            assert_eq!(
+                d.timestamp().map(|t| t.to_millis().unwrap()),
+                Some(want_ts),
+                "{id}"
+            );
+            assert_eq!(d.storage_resolution(), None, "{id}: standard resolution");
+            let mut want_dims: Vec<(String, String)> = expect["dimensions"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            want_dims.sort();
+            let got_dims: Vec<(String, String)> = d
+                .dimensions()
+                .iter()
+                .map(|x| (x.name().unwrap().to_owned(), x.value().unwrap().to_owned()))
+                .collect();
+            assert_eq!(got_dims, want_dims, "{id}");
+            checked += 1;
+        }
+        assert_eq!(checked, 20, "every corpus record with an expected metric");
+    }
+
+    /// 10 000 MONITORING lines of both dialects over three minutes, as one busy function writes.
+    fn ten_thousand_lines(event_time: i64) -> Vec<MetricPoint> {
+        let epoch_s = event_time / 1000 - 150;
+        let defaults = MetricDefaults::default();
+        (0..10_000i64)
+            .map(|i| {
+                let line = match i % 4 {
+                    0 => format!(
+                        "MONITORING|{}|{}|count|orders.placed|#env:prod,region:eu-west-1",
+                        epoch_s + i % 150,
+                        i % 7
+                    ),
+                    1 => format!(
+                        "MONITORING|{}.5|Milliseconds|latency|acme|service=cart,region=eu-west-1",
+                        i % 300
+                    ),
+                    2 => format!(
+                        "MONITORING | {} | {} | gauge | queue.depth",
+                        epoch_s + i % 150,
+                        i % 50
+                    ),
+                    _ => format!("MONITORING|1|Count|request_count|acme|service=s{}", i % 5),
+                };
+                let parsed = monitoring::parse(&line, EpochMillis(event_time)).unwrap();
+                resolve(parsed, &defaults, Some("checkout")).unwrap()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn ten_thousand_monitoring_lines_take_at_most_ten_requests() {
+        let now = EVENT_TIME;
+        let datums = aggregate(ten_thousand_lines(now));
+        let (rule, seen) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let outcome = publisher
+            .publish(datums.clone(), EpochMillis(now), deadline_in(5_000))
+            .await
+            .unwrap();
+        let inputs = seen.lock().unwrap();
+        // One request per 20 lines would be 500 requests; 50× fewer is 10.
+        assert!(
+            inputs.len() <= 10 && outcome.requests == inputs.len(),
+            "{}",
+            inputs.len()
+        );
+        assert_eq!(outcome.datums_sent, datums.len());
+        let observations: f64 = inputs
+            .iter()
+            .flat_map(|i| i.metric_data())
+            .map(|d| d.counts().iter().sum::<f64>())
+            .sum();
+        assert_eq!(observations, 10_000.0, "every line counted once");
+        let mut namespaces: Vec<&str> = inputs.iter().filter_map(|i| i.namespace()).collect();
+        namespaces.sort();
+        assert_eq!(namespaces, ["acme", "shiplog"]);
+    }
+
+    #[tokio::test]
+    async fn ten_thousand_distinct_metrics_take_exactly_ten_requests() {
+        let datums: Vec<MetricDatum> = (0..10_000)
+            .map(|i| datum(&format!("metric.{i}"), EVENT_TIME))
+            .collect();
+        let (rule, seen) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let outcome = publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        let inputs = seen.lock().unwrap();
+        assert_eq!(inputs.len(), 10);
+        assert!(inputs
+            .iter()
+            .all(|i| i.metric_data().len() == MAX_DATUMS_PER_REQUEST));
+        assert_eq!(outcome.datums_sent, 10_000);
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_within_the_deadline() {
+        let rule = mock!(Client::put_metric_data)
+            .sequence()
+            .error(throttling)
+            .times(2)
+            .output(|| PutMetricDataOutput::builder().build())
+            .build();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher =
+            CloudWatchPublisher::new(client, fast_retries(FailurePolicy::FailInvocation));
+        let started = Instant::now();
+        let outcome = publisher
+            .publish(
+                vec![datum("m", EVENT_TIME)],
+                EpochMillis(EVENT_TIME),
+                deadline_in(5_000),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rule.num_calls(), 3);
+        assert_eq!(
+            (
+                outcome.datums_sent,
+                outcome.requests,
+                outcome.retries,
+                outcome.failed_datums
+            ),
+            (1, 3, 2, 0)
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn server_errors_are_retried_through_the_real_error_parsing() {
+        let rule = mock!(Client::put_metric_data)
+            .sequence()
+            .http_status(503, None)
+            .http_status(500, None)
+            .output(|| PutMetricDataOutput::builder().build())
+            .build();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let outcome = publisher
+            .publish(
+                vec![datum("m", EVENT_TIME)],
+                EpochMillis(EVENT_TIME),
+                deadline_in(5_000),
+            )
+            .await
+            .unwrap();
+        assert_eq!((outcome.datums_sent, outcome.retries), (1, 2));
+    }
+
+    /// Throttled for ever: the publisher stops at the deadline.
+    async fn publish_against_endless_throttling(
+        policy: FailurePolicy,
+    ) -> (Result<PublishOutcome, PublishError>, Duration) {
+        let rule = mock!(Client::put_metric_data).then_error(throttling);
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let mut config = fast_retries(policy);
+        config.retry.max_attempts = u32::MAX;
+        let publisher = CloudWatchPublisher::new(client, config);
+        let started = Instant::now();
+        let datums = vec![datum("a", EVENT_TIME), datum("b", EVENT_TIME)];
+        let result = publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(150))
+            .await;
+        (result, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn at_most_once_by_default_a_final_failure_is_counted_not_raised() {
+        assert_eq!(
+            PublisherConfig::default().failure_policy,
+            FailurePolicy::AtMostOnce
+        );
+        let (result, elapsed) = publish_against_endless_throttling(FailurePolicy::default()).await;
+        let outcome = result.unwrap();
+        assert_eq!(
+            (
+                outcome.failed_datums,
+                outcome.failed_requests,
+                outcome.datums_sent
+            ),
+            (2, 1, 0)
+        );
+        assert!(outcome.retries > 2, "{}", outcome.retries);
+        let last_error = outcome.last_error.unwrap();
+        assert!(last_error.contains("Throttling"), "{last_error}");
+        assert!(elapsed < Duration::from_millis(1_000), "{elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn fail_invocation_turns_a_final_failure_into_an_error() {
+        let (result, _) = publish_against_endless_throttling(FailurePolicy::FailInvocation).await;
+        let err = result.unwrap_err();
+        let PublishError::Undelivered(outcome) = &err;
+        assert_eq!(outcome.failed_datums, 2);
+        assert!(
+            err.to_string()
+                .contains("2 metric datum(s) in 1 request(s) not delivered"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_datums_never_reach_a_request() {
+        let now = EVENT_TIME;
+        let mut nan = datum("nan", now);
+        nan.values[0] = f64::NAN;
+        let mut aws = datum("aws", now);
+        aws.namespace = "AWS/Lambda".to_owned();
+        let mut wide = datum("wide", now);
+        wide.dimensions = (0..31)
+            .map(|i| (format!("d{i:02}"), "v".to_owned()))
+            .collect();
+        let mut old = datum("old", now);
+        old.timestamp = EpochMillis(now - 14 * 86_400_000 - MINUTE);
+        let mut soon = datum("soon", now);
+        soon.timestamp = EpochMillis(now + 2 * 3_600_000 - TIMESTAMP_MARGIN_MS + MINUTE);
+        let mut accented = datum("accented", now);
+        accented.dimensions = vec![("région".to_owned(), "eu".to_owned())];
+        let mut many = datum("many", now);
+        many.values = (0..151).map(f64::from).collect();
+        many.counts = vec![1.0; 151];
+        let datums = vec![
+            datum("ok1", now),
+            nan,
+            aws,
+            wide,
+            old,
+            soon,
+            accented,
+            many,
+            datum("ok2", now),
+        ];
+        let (rule, seen) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher =
+            CloudWatchPublisher::new(client, fast_retries(FailurePolicy::FailInvocation));
+        let outcome = publisher
+            .publish(datums, EpochMillis(now), deadline_in(5_000))
+            .await
+            .unwrap();
+        let inputs = seen.lock().unwrap();
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].namespace(), Some("acme"));
+        assert_eq!(names(&inputs[0]), ["ok1", "ok2"]);
+        assert_eq!(outcome.datums_sent, 2);
+        let d = &outcome.dropped_invalid;
+        assert_eq!(d.total(), 7);
+        assert_eq!(d.get(RejectReason::MetricValueNotFinite), 1);
+        assert_eq!(d.get(RejectReason::MetricInvalidNamespace), 1);
+        assert_eq!(d.get(RejectReason::MetricTooManyDimensions), 1);
+        assert_eq!(d.get(RejectReason::MetricTimestampOutOfRange), 2);
+        assert_eq!(d.get(RejectReason::MetricInvalidCharacters), 1);
+        assert_eq!(d.get(RejectReason::MetricDatumMalformed), 1);
+    }
+
+    #[tokio::test]
+    async fn nothing_valid_means_no_call_at_all() {
+        let mut nan = datum("nan", EVENT_TIME);
+        nan.values[0] = f64::NAN;
+        let (rule, seen) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, PublisherConfig::default());
+        let outcome = publisher
+            .publish(vec![nan], EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        assert!(seen.lock().unwrap().is_empty());
+        assert_eq!((outcome.requests, outcome.dropped_invalid.total()), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_is_split_until_the_bad_datum_is_alone() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let rule = mock!(Client::put_metric_data).then_compute_response(move |input| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if names(input).contains(&"poison") {
+                MockResponse::Error(PutMetricDataError::InvalidParameterValueException(
+                    InvalidParameterValueException::builder()
+                        .message("The value poison is not valid")
+                        .build(),
+                ))
+            } else {
+                MockResponse::Output(PutMetricDataOutput::builder().build())
+            }
+        });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        // Under fail-invocation too: a datum refused alone would be refused on re-delivery.
+        let publisher =
+            CloudWatchPublisher::new(client, fast_retries(FailurePolicy::FailInvocation));
+        let mut datums: Vec<MetricDatum> = (0..64)
+            .map(|i| datum(&format!("m{i}"), EVENT_TIME))
+            .collect();
+        datums[37].name = "poison".to_owned();
+        let outcome = publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        assert_eq!(outcome.datums_sent, 63);
+        assert_eq!(outcome.rejected_by_service, 1);
+        assert_eq!((outcome.failed_datums, outcome.retries), (0, 0));
+        // 1 + 2 per halving level (64 → 1: 6 levels).
+        assert_eq!(outcome.requests, 13);
+        assert_eq!(outcome.splits, 6);
+        assert_eq!(calls.load(Ordering::SeqCst), 13);
+        assert!(outcome.last_error.as_deref().unwrap().contains("poison"));
+    }
+
+    #[tokio::test]
+    async fn authorisation_errors_are_neither_retried_nor_split() {
+        let rule = mock!(Client::put_metric_data).then_error(|| {
+            PutMetricDataError::generic(ErrorMetadata::builder().code("AccessDenied").build())
+        });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule]);
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let datums: Vec<MetricDatum> = (0..10)
+            .map(|i| datum(&format!("m{i}"), EVENT_TIME))
+            .collect();
+        let outcome = publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(
+            (outcome.requests, outcome.failed_datums, outcome.splits),
+            (1, 10, 0)
+        );
+    }
+
+    /// Holds every request for a while before it is "sent" (blocking its worker thread: the mock
+    /// rules run under one lock, so the delay must be outside them), recording the peak.
+    #[derive(Debug, Clone, Default)]
+    struct SlowWire {
+        in_flight: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    }
+
+    impl Intercept for SlowWire {
+        fn name(&self) -> &'static str {
+            "SlowWire"
+        }
+
+        fn read_before_transmit(
+            &self,
+            _context: &BeforeTransmitInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak.fetch_max(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(40));
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    async fn requests_run_concurrently_but_never_more_than_the_limit() {
+        let wire = SlowWire::default();
+        let slow = wire.clone();
+        let (rule, _) = accept_and_record();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule], |b| b
+            .interceptor(slow.clone()));
+        let publisher = CloudWatchPublisher::new(client, PublisherConfig::default());
+        assert_eq!(publisher.config().concurrency, 4);
+        // 12 namespaces: 12 requests.
+        let datums: Vec<MetricDatum> = (0..12)
+            .map(|i| {
+                let mut d = datum("m", EVENT_TIME);
+                d.namespace = format!("ns{i}");
+                d
+            })
+            .collect();
+        let outcome = publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(10_000))
+            .await
+            .unwrap();
+        assert_eq!((outcome.requests, outcome.datums_sent), (12, 12));
+        let peak = wire.peak.load(Ordering::SeqCst);
+        assert!((2..=4).contains(&peak), "peak {peak}");
+    }
+
+    /// Records the size and encoding of every request body as sent.
+    #[derive(Debug, Clone, Default)]
+    struct Bodies(Arc<Mutex<Vec<Body>>>);
+
+    /// Size and `Content-Encoding` of one request body.
+    type Body = (usize, Option<String>);
+
+    impl Intercept for Bodies {
+        fn name(&self) -> &'static str {
+            "Bodies"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let request = context.request();
+            let size = request.body().bytes().map_or(0, <[u8]>::len);
+            let encoding = request.headers().get("content-encoding").map(str::to_owned);
+            self.0.lock().unwrap().push((size, encoding));
+            Ok(())
+        }
+    }
+
+    fn heavy_datums() -> Vec<MetricDatum> {
+        (0..300)
+            .map(|i| {
+                let mut d = datum(&format!("heavy.metric.\"{i}\""), EVENT_TIME);
+                d.values = (0..150)
+                    .map(|v| f64::from(v) / 7.0 + f64::from(i))
+                    .collect();
+                d.counts = (0..150).map(|c| f64::from(c % 9 + 1)).collect();
+                d.dimensions = (0..30)
+                    .map(|k| (format!("dimension-{k:02}"), format!("value \\ {i} {k}")))
+                    .collect();
+                d
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_size_estimate_bounds_the_real_cbor_body() {
+        let (rule, _) = accept_and_record();
+        let bodies = Bodies::default();
+        let recorder = bodies.clone();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule], |b| b
+            .interceptor(recorder.clone())
+            .disable_request_compression(true));
+        let mut config = fast_retries(FailurePolicy::AtMostOnce);
+        config.concurrency = 1; // bodies in request order
+        let publisher = CloudWatchPublisher::new(client, config);
+        let datums = heavy_datums();
+        let estimates: Vec<usize> = prepare(datums.clone(), EpochMillis(EVENT_TIME))
+            .requests
+            .iter()
+            .map(|r| r.estimated_bytes)
+            .collect();
+        assert!(
+            estimates.len() > 1,
+            "the heavy datums need several requests"
+        );
+        publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        let bodies = bodies.0.lock().unwrap();
+        assert_eq!(bodies.len(), estimates.len());
+        for ((size, encoding), estimate) in bodies.iter().zip(&estimates) {
+            assert_eq!(*encoding, None, "compression disabled in this test");
+            assert!(*size <= *estimate, "body {size} > estimate {estimate}");
+            assert!(
+                *size * 4 >= *estimate,
+                "estimate {estimate} far above body {size}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn request_compression_is_left_on() {
+        let (rule, seen) = accept_and_record();
+        let bodies = Bodies::default();
+        let recorder = bodies.clone();
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&rule], |b| b
+            .interceptor(recorder.clone()));
+        let publisher = CloudWatchPublisher::new(client, fast_retries(FailurePolicy::AtMostOnce));
+        let datums: Vec<MetricDatum> = heavy_datums().into_iter().take(20).collect();
+        publisher
+            .publish(datums, EpochMillis(EVENT_TIME), deadline_in(5_000))
+            .await
+            .unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        let bodies = bodies.0.lock().unwrap();
+        assert_eq!(bodies[0].1.as_deref(), Some("gzip"), "{:?}", bodies[0]);
+    }
+
+    #[test]
+    fn every_unit_is_a_unit_the_sdk_knows() {
+        let known = SdkUnit::values();
+        for unit in StandardUnit::all() {
+            assert!(known.contains(&unit.as_str()), "{unit:?}");
+            assert_eq!(SdkUnit::from(unit.as_str()).as_str(), unit.as_str());
+        }
+        assert_eq!(known.len(), StandardUnit::all().len());
+    }
+
+    #[tokio::test]
+    async fn emf_mode_writes_lines_and_makes_no_call() {
+        let now = EVENT_TIME;
+        let mut nan = datum("nan", now);
+        nan.values[0] = f64::NAN;
+        let output: MetricsOutput<Vec<u8>> =
+            MetricsOutput::Emf(EmfWriter::new(Vec::new(), FailurePolicy::AtMostOnce));
+        assert_eq!(output.mode(), MetricsMode::Emf);
+        let outcome = output
+            .publish(
+                vec![datum("a", now), nan],
+                EpochMillis(now),
+                deadline_in(1_000),
+            )
+            .await
+            .unwrap();
+        assert_eq!((outcome.datums_sent, outcome.requests), (1, 0));
+        assert_eq!(
+            outcome
+                .dropped_invalid
+                .get(RejectReason::MetricValueNotFinite),
+            1
+        );
+        let MetricsOutput::Emf(writer) = output else {
+            unreachable!()
+        };
+        let text = String::from_utf8(writer.into_inner()).unwrap();
+        let doc: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(doc["a"], serde_json::json!([1.0, 1.0, 3.0]));
+        assert_eq!(doc["FunctionName"], "checkout");
+    }
+
+    /// A writer that always fails.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("stdout closed"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_emf_write_failure_follows_the_failure_policy() {
+        let now = EVENT_TIME;
+        let lenient = EmfWriter::new(Broken, FailurePolicy::AtMostOnce);
+        let outcome = lenient.write(&[datum("a", now)], EpochMillis(now)).unwrap();
+        assert_eq!((outcome.failed_datums, outcome.datums_sent), (1, 0));
+        let strict = EmfWriter::new(Broken, FailurePolicy::FailInvocation);
+        assert!(strict.write(&[datum("a", now)], EpochMillis(now)).is_err());
+    }
+
+    #[tokio::test]
+    async fn off_mode_sends_nothing_and_the_fake_records_everything() {
+        let off: MetricsOutput<Vec<u8>> = MetricsOutput::Off;
+        assert_eq!(off.mode(), MetricsMode::Off);
+        let outcome = off
+            .publish(
+                vec![datum("a", EVENT_TIME)],
+                EpochMillis(EVENT_TIME),
+                deadline_in(1_000),
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome, PublishOutcome::default());
+        let fake = RecordingMetrics::default();
+        let outcome = fake
+            .publish(
+                vec![datum("a", EVENT_TIME)],
+                EpochMillis(EVENT_TIME),
+                deadline_in(1_000),
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome.datums_sent, 1);
+        assert_eq!(fake.publications()[0][0].name, "a");
     }
 }
