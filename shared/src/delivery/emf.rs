@@ -90,6 +90,8 @@ struct Group<'a> {
     timestamp: EpochMillis,
     dimensions: &'a [(String, String)],
     series: Vec<Series<'a>>,
+    /// (name, unit) → position in `series`.
+    index: HashMap<(&'a str, StandardUnit), usize>,
 }
 
 /// Renders datums as EMF documents (see the module documentation), validated against `now` (the
@@ -116,6 +118,7 @@ pub fn render(datums: &[MetricDatum], now: EpochMillis) -> EmfRendering {
                 timestamp: datum.timestamp,
                 dimensions: &datum.dimensions,
                 series: Vec::new(),
+                index: HashMap::new(),
             });
             groups.len() - 1
         });
@@ -159,24 +162,21 @@ fn repeat_count(c: f64) -> usize {
 
 /// Appends a datum's observations to the series of the same (name, unit), or a new one.
 fn add_observations<'a>(group: &mut Group<'a>, datum: &'a MetricDatum) {
-    let pos = group
-        .series
-        .iter()
-        .position(|s| s.name == datum.name && s.unit == datum.unit);
-    let series = match pos.and_then(|p| group.series.get_mut(p)) {
-        Some(s) => s,
-        None => {
-            group.series.push(Series {
-                name: &datum.name,
-                unit: datum.unit,
-                observations: Vec::new(),
-                written: 0,
-            });
-            match group.series.last_mut() {
-                Some(s) => s,
-                None => return,
-            }
-        }
+    let next = group.series.len();
+    let pos = *group
+        .index
+        .entry((datum.name.as_str(), datum.unit))
+        .or_insert(next);
+    if pos == next {
+        group.series.push(Series {
+            name: &datum.name,
+            unit: datum.unit,
+            observations: Vec::new(),
+            written: 0,
+        });
+    }
+    let Some(series) = group.series.get_mut(pos) else {
+        return;
     };
     for (&value, &count) in datum.values.iter().zip(&datum.counts) {
         let n = repeat_count(count);
@@ -496,6 +496,16 @@ mod tests {
             .collect();
         let r = render(&datums, EpochMillis(NOW));
         assert_eq!(r.lines.len(), 3);
+        assert_same(&r.lines, &expected(&datums));
+    }
+
+    #[test]
+    fn ten_thousand_metrics_of_one_function_make_one_hundred_documents() {
+        let datums: Vec<MetricDatum> = (0..10_000)
+            .map(|i| datum(&format!("m{i}"), &[("FunctionName", "f")], &[1.0], &[1.0]))
+            .collect();
+        let r = render(&datums, EpochMillis(NOW));
+        assert_eq!(r.lines.len(), 100);
         assert_same(&r.lines, &expected(&datums));
     }
 

@@ -25,7 +25,7 @@ use crate::metrics::MetricDatum;
 use crate::parse::monitoring::{MAX_ABS_VALUE, MAX_POINT_AGE_MS, MAX_POINT_LEAD_MS};
 use crate::rejection::RejectReason;
 use crate::time::EpochMillis;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// Most datums PutMetricData accepts in one request (`MetricData`, 1000 items).
@@ -263,10 +263,18 @@ fn malformed(detail: String) -> MetricRejection {
 /// and [`MAX_REQUEST_BYTES`] of estimated body. Every datum lands in exactly one request.
 pub fn pack(datums: Vec<MetricDatum>) -> Vec<MetricRequest> {
     let mut by_namespace: Vec<(String, Vec<MetricDatum>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for d in datums {
-        match by_namespace.iter_mut().find(|(ns, _)| *ns == d.namespace) {
-            Some((_, group)) => group.push(d),
-            None => by_namespace.push((d.namespace.clone(), vec![d])),
+        let group = match index.get(&d.namespace) {
+            Some(&i) => by_namespace.get_mut(i),
+            None => {
+                index.insert(d.namespace.clone(), by_namespace.len());
+                by_namespace.push((d.namespace.clone(), Vec::new()));
+                by_namespace.last_mut()
+            }
+        };
+        if let Some((_, group)) = group {
+            group.push(d);
         }
     }
     let mut requests = Vec::new();

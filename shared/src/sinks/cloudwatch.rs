@@ -176,6 +176,7 @@ impl CloudWatchPublisher {
 
     /// Validates, packs and sends `datums` (see the module documentation). `now` is the wall
     /// clock used for the timestamp window; `deadline` bounds every call and every back-off.
+    /// Requests are spawned as tokio tasks: call it inside a tokio runtime (the Lambda's).
     pub async fn publish(
         &self,
         datums: Vec<MetricDatum>,
@@ -283,8 +284,13 @@ async fn send_with_retries(
             return done(calls, retries, RequestResult::Failed(size, why));
         }
         calls += 1;
-        let Err(error) =
-            send_once(&client, &request.namespace, &sdk_datums, deadline - started).await
+        let Err(error) = send_once(
+            &client,
+            &request.namespace,
+            &sdk_datums,
+            deadline.saturating_duration_since(started),
+        )
+        .await
         else {
             return done(calls, retries, RequestResult::Sent(size));
         };
@@ -302,7 +308,8 @@ async fn send_with_retries(
                     retry.max_delay,
                     unit_random(),
                 );
-                if Instant::now() + delay >= deadline {
+                let resume = Instant::now().checked_add(delay);
+                if resume.is_none_or(|at| at >= deadline) {
                     let why = format!("deadline reached while retrying: {message}");
                     return done(calls, retries, RequestResult::Failed(size, why));
                 }
