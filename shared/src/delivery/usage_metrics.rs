@@ -447,12 +447,9 @@ mod tests {
         assert!(usage().points(&report, "fünf", T).is_empty());
     }
 
-    // LEAD: this test goes through the real REPORT / platform.report parsers, which another
-    // helper writes; in this branch they are still stubs, hence `#[ignore]`. After merging,
-    // remove the `#[ignore]` line: every corpus report must parse to its oracle and give the
-    // same usage points as the oracle's `Report`.
+    // Through the real REPORT / platform.report parsers: every corpus report must parse to its
+    // oracle and give the same usage points as the oracle's `Report`.
     #[test]
-    #[ignore = "needs the REPORT/platform.report parsers from the platform branch; un-ignore after merging"]
     fn corpus_reports_through_parse_line_give_the_oracle_usage_points() {
         let opts = crate::parse::ParseOptions::default();
         for (id, message, oracle) in oracle_reports() {
