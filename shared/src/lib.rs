@@ -21,6 +21,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod rejection;
+pub mod subscribe;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};

@@ -14,3 +14,6 @@ pub fn repo_root() -> PathBuf {
 pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
+
+pub mod moto;
+pub mod runtime_api;
