@@ -102,3 +102,83 @@ impl Publisher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
+    use aws_sdk_eventbridge::types::PutEventsResultEntry;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use serde_json::json;
+    use shiplog::subscribe::report::DETAIL_TYPE_NOT_SUBSCRIBED;
+    use std::sync::{Arc, Mutex};
+
+    fn event(n: usize) -> VisibilityEvent {
+        VisibilityEvent {
+            detail_type: DETAIL_TYPE_NOT_SUBSCRIBED,
+            detail: json!({"logGroup": format!("/aws/lambda/g{n}"), "reason": "no-free-slot"}),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_go_to_the_bus_with_source_shiplog_in_batches_of_ten() {
+        let seen: Arc<Mutex<Vec<Vec<PutEventsRequestEntry>>>> = Arc::default();
+        let record = Arc::clone(&seen);
+        let put = mock!(aws_sdk_eventbridge::Client::put_events)
+            .match_requests(move |request| {
+                record.lock().unwrap().push(request.entries().to_vec());
+                true
+            })
+            .then_output(|| PutEventsOutput::builder().failed_entry_count(0).build());
+        let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&put]);
+        let publisher = Publisher::new(client, "default");
+        let events: Vec<_> = (0..12).map(event).collect();
+        publisher.publish(&events).await.unwrap();
+        let batches = seen.lock().unwrap().clone();
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![10, 2]
+        );
+        let first = &batches[0][0];
+        assert_eq!(first.source(), Some("shiplog"));
+        assert_eq!(first.detail_type(), Some("Log Group Not Subscribed"));
+        assert_eq!(first.event_bus_name(), Some("default"));
+        let detail: serde_json::Value = serde_json::from_str(first.detail().unwrap()).unwrap();
+        assert_eq!(
+            detail,
+            json!({"logGroup": "/aws/lambda/g0", "reason": "no-free-slot"})
+        );
+    }
+
+    #[tokio::test]
+    async fn rejected_entries_are_an_error() {
+        let put = mock!(aws_sdk_eventbridge::Client::put_events).then_output(|| {
+            PutEventsOutput::builder()
+                .failed_entry_count(1)
+                .entries(
+                    PutEventsResultEntry::builder()
+                        .error_code("InternalFailure")
+                        .build(),
+                )
+                .build()
+        });
+        let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&put]);
+        let error = Publisher::new(client, "default")
+            .publish(&[event(1)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            PublishError::Rejected {
+                failed: 1,
+                sent: 1,
+                codes: "InternalFailure".into()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn disabled_publisher_publishes_nothing() {
+        assert_eq!(Publisher::disabled().publish(&[event(1)]).await, Ok(()));
+    }
+}

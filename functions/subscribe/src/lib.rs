@@ -22,3 +22,6 @@ pub mod rate;
 pub mod reconcile;
 pub mod retry;
 pub mod telemetry;
+
+#[cfg(test)]
+mod test_support;

@@ -574,6 +574,41 @@ pub fn log_progress(run_id: &str, totals: &Totals) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{
+        INCLUDE_TAGS, OWN_LOG_GROUPS, PAGE_SIZE, RETENTION_DAYS, RETENTION_OVERWRITE,
+        SUBSCRIPTION_MODE,
+    };
+    use crate::test_support::{config, MotoWorld};
+    use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
+    use aws_sdk_cloudwatchlogs::operation::delete_account_policy::DeleteAccountPolicyOutput;
+    use aws_sdk_cloudwatchlogs::operation::describe_account_policies::DescribeAccountPoliciesOutput;
+    use aws_sdk_cloudwatchlogs::operation::describe_subscription_filters::{
+        DescribeSubscriptionFiltersError, DescribeSubscriptionFiltersOutput,
+    };
+    use aws_sdk_cloudwatchlogs::operation::put_account_policy::PutAccountPolicyOutput;
+    use aws_sdk_cloudwatchlogs::operation::put_subscription_filter::{
+        PutSubscriptionFilterError, PutSubscriptionFilterOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::error::LimitExceededException;
+    use aws_sdk_cloudwatchlogs::types::{AccountPolicy, PolicyType, Scope, SubscriptionFilter};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use shiplog::subscribe::filters::ExistingFilter;
+
+    const FAR: Duration = Duration::from_secs(600);
+
+    fn group(name: &str) -> LogGroupInfo {
+        LogGroupInfo {
+            name: name.into(),
+            arn: None,
+            class: None,
+            retention_days: None,
+            creation_ms: None,
+        }
+    }
+
+    fn past() -> Deadline {
+        Deadline::after(Duration::ZERO, Duration::ZERO)
+    }
 
     #[tokio::test(start_paused = true)]
     async fn deadline_is_reached_margin_before_the_lambda_deadline() {
@@ -588,5 +623,652 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn past_deadline_is_reached_at_once() {
         assert!(Deadline::from_epoch_ms(1_000, 5_000, Duration::ZERO).reached());
+    }
+
+    /// The filter situations of issue 6 against moto: none, ours-same, ours-different, one
+    /// foreign, two foreign, one foreign + ours.
+    #[tokio::test]
+    async fn every_filter_situation_ends_subscribed_once_and_foreign_filters_untouched() {
+        let w = MotoWorld::new().await;
+        let cfg = config(&w.ship_logs, &[]);
+        for name in [
+            "none",
+            "same",
+            "different",
+            "one-foreign",
+            "two-foreign",
+            "foreign-and-ours",
+        ] {
+            w.group(&format!("/aws/lambda/{name}"), &[]).await;
+        }
+        w.filter("/aws/lambda/same", "shiplog", &w.ship_logs, "")
+            .await;
+        w.filter("/aws/lambda/different", "shiplog", &w.ship_logs, "ERROR")
+            .await;
+        w.filter("/aws/lambda/one-foreign", "dd", &w.foreign, "")
+            .await;
+        w.filter("/aws/lambda/two-foreign", "dd", &w.foreign, "")
+            .await;
+        w.filter("/aws/lambda/two-foreign", "dd2", &w.foreign, "ERROR")
+            .await;
+        w.filter("/aws/lambda/foreign-and-ours", "dd", &w.foreign, "")
+            .await;
+        w.filter("/aws/lambda/foreign-and-ours", "shiplog", &w.ship_logs, "")
+            .await;
+
+        let logs = w.adapter(&cfg);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        let two_foreign = vec![
+            ExistingFilter {
+                name: "dd".into(),
+                destination_arn: w.foreign.clone(),
+                filter_pattern: String::new(),
+                role_arn: None,
+            },
+            ExistingFilter {
+                name: "dd2".into(),
+                destination_arn: w.foreign.clone(),
+                filter_pattern: "ERROR".into(),
+                role_arn: None,
+            },
+        ];
+        let expected = [
+            ("none", GroupOutcome::Subscribed),
+            ("same", GroupOutcome::Unchanged),
+            ("different", GroupOutcome::Updated),
+            ("one-foreign", GroupOutcome::Subscribed),
+            (
+                "two-foreign",
+                GroupOutcome::SkippedNoSlot {
+                    existing: two_foreign,
+                },
+            ),
+            ("foreign-and-ours", GroupOutcome::Unchanged),
+        ];
+        for (name, want) in expected {
+            let result = reconciler
+                .reconcile_group(&group(&format!("/aws/lambda/{name}")), false)
+                .await
+                .unwrap();
+            assert_eq!(result.outcome, want, "{name}");
+        }
+        let dd = w.foreign_filter("dd");
+        let dd2 = (
+            String::from("dd2"),
+            w.foreign.clone(),
+            String::from("ERROR"),
+        );
+        assert_eq!(w.filters("/aws/lambda/none").await, vec![w.ours()]);
+        assert_eq!(w.filters("/aws/lambda/same").await, vec![w.ours()]);
+        assert_eq!(w.filters("/aws/lambda/different").await, vec![w.ours()]);
+        assert_eq!(
+            w.filters("/aws/lambda/one-foreign").await,
+            vec![dd.clone(), w.ours()]
+        );
+        assert_eq!(
+            w.filters("/aws/lambda/two-foreign").await,
+            vec![dd.clone(), dd2]
+        );
+        assert_eq!(
+            w.filters("/aws/lambda/foreign-and-ours").await,
+            vec![dd, w.ours()]
+        );
+    }
+
+    /// Lays out: 5 selected Lambda groups (one without a free slot), shiplog's own two groups,
+    /// an extra own group, and a non-Lambda group.
+    async fn backfill_world() -> MotoWorld {
+        let w = MotoWorld::new().await;
+        for name in ["a", "b", "c", "d", "full"] {
+            w.group(&format!("/aws/lambda/{name}"), &[]).await;
+        }
+        w.filter("/aws/lambda/b", "dd", &w.foreign, "").await;
+        w.filter("/aws/lambda/full", "dd", &w.foreign, "").await;
+        w.filter("/aws/lambda/full", "dd2", &w.foreign, "x").await;
+        for own in [
+            "/aws/lambda/shiplog-ship-logs",
+            "/aws/lambda/shiplog-subscribe",
+            "/aws/lambda/zz-own",
+        ] {
+            w.group(own, &[]).await;
+        }
+        w.group("/ecs/web", &[]).await;
+        w
+    }
+
+    async fn assert_backfilled(w: &MotoWorld) {
+        let dd = w.foreign_filter("dd");
+        for name in ["a", "c", "d"] {
+            assert_eq!(
+                w.filters(&format!("/aws/lambda/{name}")).await,
+                vec![w.ours()],
+                "{name}"
+            );
+        }
+        assert_eq!(w.filters("/aws/lambda/b").await, vec![dd.clone(), w.ours()]);
+        assert_eq!(w.filters("/aws/lambda/full").await.len(), 2);
+        assert!(!w.filters("/aws/lambda/full").await.contains(&w.ours()));
+        for untouched in [
+            "/aws/lambda/shiplog-ship-logs",
+            "/aws/lambda/shiplog-subscribe",
+            "/aws/lambda/zz-own",
+            "/ecs/web",
+        ] {
+            assert_eq!(w.filters(untouched).await, vec![], "{untouched}");
+        }
+    }
+
+    #[tokio::test]
+    async fn backfill_interrupted_by_its_deadline_completes_on_continuation() {
+        let w = backfill_world().await;
+        let cfg = config(
+            &w.ship_logs,
+            &[(PAGE_SIZE, "2"), (OWN_LOG_GROUPS, "/aws/lambda/zz-own")],
+        );
+        let logs = w.adapter(&cfg);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        let mut cursor = Cursor::default();
+        let mut totals = Totals::default();
+        let mut calls = 0;
+        loop {
+            calls += 1;
+            assert!(calls <= 20, "no progress: {cursor:?}");
+            let result = reconciler
+                .reconcile_all(cursor.clone(), &past(), "run")
+                .await;
+            assert_eq!(result.fatal, None);
+            totals.merge(&result.totals);
+            match result.next {
+                Some(next) => {
+                    assert_ne!(next, cursor, "a continuation must progress");
+                    cursor = next;
+                }
+                None => break,
+            }
+        }
+        assert!(
+            calls >= 8,
+            "the past deadline lets one group through per call: {calls}"
+        );
+        assert_eq!(
+            totals,
+            Totals {
+                scanned: 8,
+                matched: 5,
+                subscribed: 4,
+                skipped_no_slot: 1,
+                ..Totals::default()
+            }
+        );
+        assert_backfilled(&w).await;
+    }
+
+    #[tokio::test]
+    async fn backfill_with_time_to_spare_finishes_in_one_call_and_a_rerun_changes_nothing() {
+        let w = backfill_world().await;
+        let cfg = config(
+            &w.ship_logs,
+            &[(PAGE_SIZE, "3"), (OWN_LOG_GROUPS, "/aws/lambda/zz-own")],
+        );
+        let logs = w.adapter(&cfg);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        let deadline = Deadline::after(FAR, Duration::ZERO);
+        let first = reconciler
+            .reconcile_all(Cursor::default(), &deadline, "run")
+            .await;
+        assert_eq!(first.next, None);
+        assert_eq!(first.totals.subscribed, 4);
+        assert_eq!(
+            first.events.len(),
+            1,
+            "the group without a free slot is reported"
+        );
+        assert_eq!(first.events[0].detail["logGroup"], "/aws/lambda/full");
+        assert_eq!(first.events[0].detail["reason"], "no-free-slot");
+        assert_backfilled(&w).await;
+        let second = reconciler
+            .reconcile_all(Cursor::default(), &deadline, "run")
+            .await;
+        assert_eq!(second.totals.subscribed, 0);
+        assert_eq!(second.totals.unchanged, 4);
+        assert_backfilled(&w).await;
+    }
+
+    #[tokio::test]
+    async fn tag_predicates_select_existing_groups_by_their_tags() {
+        let w = MotoWorld::new().await;
+        w.group("/aws/lambda/billing", &[("team", "billing")]).await;
+        w.group("/aws/lambda/other", &[("team", "web")]).await;
+        w.group("/aws/lambda/untagged", &[]).await;
+        let cfg = config(&w.ship_logs, &[(INCLUDE_TAGS, "team=billing")]);
+        let logs = w.adapter(&cfg);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_all(
+                Cursor::default(),
+                &Deadline::after(FAR, Duration::ZERO),
+                "run",
+            )
+            .await;
+        assert_eq!((result.totals.scanned, result.totals.matched), (3, 1));
+        assert_eq!(w.filters("/aws/lambda/billing").await, vec![w.ours()]);
+        assert_eq!(w.filters("/aws/lambda/other").await, vec![]);
+        assert_eq!(w.filters("/aws/lambda/untagged").await, vec![]);
+    }
+
+    #[tokio::test]
+    async fn new_group_gets_the_retention_only_when_it_has_none_unless_overwrite() {
+        let w = MotoWorld::new().await;
+        w.group("/aws/lambda/fresh", &[]).await;
+        w.group("/aws/lambda/kept", &[]).await;
+        w.set_retention("/aws/lambda/kept", 7).await;
+        let new = |name: &str| NewGroup {
+            log_group: name.into(),
+            tags: Tags::new(),
+        };
+        let cfg = config(&w.ship_logs, &[(RETENTION_DAYS, "14")]);
+        let logs = w.adapter(&cfg);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        let fresh = reconciler
+            .reconcile_new_group(&new("/aws/lambda/fresh"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (fresh.outcome, fresh.retention_set),
+            (GroupOutcome::Subscribed, true)
+        );
+        assert_eq!(w.retention("/aws/lambda/fresh").await, Some(14));
+        let kept = reconciler
+            .reconcile_new_group(&new("/aws/lambda/kept"))
+            .await
+            .unwrap();
+        assert!(!kept.retention_set);
+        assert_eq!(w.retention("/aws/lambda/kept").await, Some(7));
+
+        let cfg = config(
+            &w.ship_logs,
+            &[(RETENTION_DAYS, "14"), (RETENTION_OVERWRITE, "true")],
+        );
+        let logs = w.adapter(&cfg);
+        let kept = Reconciler::new(&logs, &cfg)
+            .reconcile_new_group(&new("/aws/lambda/kept"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (kept.outcome, kept.retention_set),
+            (GroupOutcome::Unchanged, true)
+        );
+        assert_eq!(w.retention("/aws/lambda/kept").await, Some(14));
+        let gone = Reconciler::new(&logs, &cfg)
+            .reconcile_new_group(&new("/aws/lambda/deleted-meanwhile"))
+            .await
+            .unwrap();
+        assert_eq!(gone.outcome, GroupOutcome::Vanished);
+    }
+
+    #[tokio::test]
+    async fn could_not_execute_the_lambda_function_stops_the_run_with_a_clear_error() {
+        let w = MotoWorld::new().await;
+        for name in ["a", "b"] {
+            w.group(&format!("/aws/lambda/{name}"), &[]).await;
+        }
+        let missing = "arn:aws:lambda:us-east-1:123456789012:function:not-deployed";
+        let cfg = config(missing, &[]);
+        let logs = w.adapter(&cfg);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_all(
+                Cursor::default(),
+                &Deadline::after(FAR, Duration::ZERO),
+                "run",
+            )
+            .await;
+        let Some(ReconcileError::DestinationNotInvokable {
+            destination,
+            log_group,
+            message,
+        }) = &result.fatal
+        else {
+            panic!("{:?}", result.fatal);
+        };
+        assert_eq!(
+            (destination.as_str(), log_group.as_str()),
+            (missing, "/aws/lambda/a")
+        );
+        assert!(message.contains("Could not execute the lambda function"));
+        let text = result.fatal.as_ref().unwrap().to_string();
+        assert!(text.contains("redeploy the stack"), "{text}");
+        assert_eq!(
+            result.totals.scanned, 1,
+            "the run stops at the first such failure"
+        );
+    }
+
+    #[tokio::test]
+    async fn cleanup_removes_only_filters_matching_our_name_and_destination() {
+        let w = MotoWorld::new().await;
+        for name in ["ours", "mixed", "name-only"] {
+            w.group(&format!("/aws/lambda/{name}"), &[]).await;
+        }
+        w.group("/ecs/ours-too", &[]).await;
+        w.filter("/aws/lambda/ours", "shiplog", &w.ship_logs, "")
+            .await;
+        w.filter("/aws/lambda/mixed", "dd", &w.foreign, "").await;
+        w.filter("/aws/lambda/mixed", "shiplog", &w.ship_logs, "")
+            .await;
+        w.filter("/aws/lambda/name-only", "shiplog", &w.foreign, "")
+            .await;
+        w.filter("/ecs/ours-too", "shiplog", &w.ship_logs, "").await;
+        let cfg = config(&w.ship_logs, &[]);
+        let logs = w.adapter(&cfg);
+        let result = Reconciler::new(&logs, &cfg)
+            .cleanup_all(&Deadline::after(FAR, Duration::ZERO))
+            .await;
+        assert!(result.complete);
+        assert_eq!((result.totals.scanned, result.totals.removed), (4, 3));
+        assert_eq!(w.filters("/aws/lambda/ours").await, vec![]);
+        assert_eq!(
+            w.filters("/aws/lambda/mixed").await,
+            vec![w.foreign_filter("dd")]
+        );
+        assert_eq!(
+            w.filters("/aws/lambda/name-only").await,
+            vec![("shiplog".into(), w.foreign.clone(), String::new())]
+        );
+        assert_eq!(w.filters("/ecs/ours-too").await, vec![]);
+    }
+
+    // ---- recorded SDK responses (aws-smithy-mocks) ----
+
+    fn filters_output(names: &[&str]) -> DescribeSubscriptionFiltersOutput {
+        DescribeSubscriptionFiltersOutput::builder()
+            .set_subscription_filters(Some(
+                names
+                    .iter()
+                    .map(|n| {
+                        SubscriptionFilter::builder()
+                            .filter_name(*n)
+                            .destination_arn(format!("arn:aws:lambda:us-east-1:1:function:{n}"))
+                            .filter_pattern("")
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build()
+    }
+
+    fn limit_exceeded() -> PutSubscriptionFilterError {
+        PutSubscriptionFilterError::LimitExceededException(
+            LimitExceededException::builder()
+                .message("Resource limit exceeded.")
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("LimitExceededException")
+                        .message("Resource limit exceeded.")
+                        .build(),
+                )
+                .build(),
+        )
+    }
+
+    /// As in production ([`crate::deps::logs_client`]): our retry layer is the only one.
+    fn no_sdk_retry(
+        builder: aws_sdk_cloudwatchlogs::config::Builder,
+    ) -> aws_sdk_cloudwatchlogs::config::Builder {
+        builder.retry_config(aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled())
+    }
+
+    fn mocked(rules: &[&aws_smithy_mocks::Rule]) -> (Config, LogsAdapter) {
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::Sequential,
+            rules,
+            no_sdk_retry
+        );
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        (cfg, logs)
+    }
+
+    #[tokio::test]
+    async fn limit_exceeded_is_re_described_and_a_slot_taken_meanwhile_means_skip() {
+        let empty = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&[]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .then_error(limit_exceeded);
+        let full = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&["dd", "sumo"]));
+        let (cfg, logs) = mocked(&[&empty, &put, &full]);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        let GroupOutcome::SkippedNoSlot { existing } = &result.outcome else {
+            panic!("{:?}", result.outcome);
+        };
+        assert_eq!(existing.len(), 2);
+        assert_eq!(
+            (empty.num_calls(), put.num_calls(), full.num_calls()),
+            (1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn limit_exceeded_with_a_free_slot_is_throttling_and_the_put_is_retried() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .sequence()
+            .output(|| filters_output(&["dd"]))
+            .times(2)
+            .build();
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .match_requests(|r| {
+                r.filter_name() == Some("shiplog")
+                    && r.filter_pattern() == Some("")
+                    && r.log_group_name() == Some("/aws/lambda/a")
+                    && r.destination_arn()
+                        == Some("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs")
+            })
+            .sequence()
+            .error(limit_exceeded)
+            .output(|| PutSubscriptionFilterOutput::builder().build())
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        assert_eq!(result.outcome, GroupOutcome::Subscribed);
+        assert_eq!((describe.num_calls(), put.num_calls()), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn throttling_and_operation_aborted_are_retried_with_backoff() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .sequence()
+            .error(|| {
+                DescribeSubscriptionFiltersError::generic(
+                    ErrorMetadata::builder().code("ThrottlingException").build(),
+                )
+            })
+            .http_status(503, None)
+            .output(|| filters_output(&[]))
+            .build();
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .sequence()
+            .error(|| {
+                PutSubscriptionFilterError::generic(
+                    ErrorMetadata::builder()
+                        .code("OperationAbortedException")
+                        .build(),
+                )
+            })
+            .output(|| PutSubscriptionFilterOutput::builder().build())
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        assert_eq!(result.outcome, GroupOutcome::Subscribed);
+        assert_eq!((describe.num_calls(), put.num_calls()), (3, 2));
+    }
+
+    #[tokio::test]
+    async fn persistent_throttling_fails_the_group_after_the_configured_attempts() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .sequence()
+            .http_status(500, None)
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        let GroupOutcome::Failed { error } = &result.outcome else {
+            panic!("{:?}", result.outcome);
+        };
+        assert!(error.contains("DescribeSubscriptionFilters"), "{error}");
+        assert!(error.contains("after 5 attempt(s)"), "{error}");
+        assert_eq!(describe.num_calls(), 5);
+    }
+
+    #[tokio::test]
+    async fn non_standard_class_is_skipped_without_any_call() {
+        let (cfg, logs) = mocked(&[]);
+        let mut infrequent = group("/aws/lambda/a");
+        infrequent.class = Some("INFREQUENT_ACCESS".into());
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&infrequent, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            result.outcome,
+            GroupOutcome::SkippedClass {
+                class: "INFREQUENT_ACCESS".into()
+            }
+        );
+    }
+
+    // ---- account-policy mode (moto 5.2 answers PutAccountPolicy with 500: recorded responses) ----
+
+    const SHIP_LOGS_ARN: &str = "arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs";
+    const OWN_CRITERIA: &str =
+        r#"LogGroupName NOT IN ["/aws/lambda/shiplog-ship-logs", "/aws/lambda/shiplog-subscribe"]"#;
+
+    fn policies_output(policies: &[(&str, &str, &str)]) -> DescribeAccountPoliciesOutput {
+        DescribeAccountPoliciesOutput::builder()
+            .set_account_policies(Some(
+                policies
+                    .iter()
+                    .map(|(name, document, criteria)| {
+                        AccountPolicy::builder()
+                            .policy_name(*name)
+                            .policy_document(*document)
+                            .selection_criteria(*criteria)
+                            .policy_type(PolicyType::SubscriptionFilterPolicy)
+                            .scope(Scope::All)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build()
+    }
+
+    fn account_mode(rules: &[&aws_smithy_mocks::Rule]) -> (Config, LogsAdapter) {
+        let cfg = config(SHIP_LOGS_ARN, &[(SUBSCRIPTION_MODE, "account-policy")]);
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            rules,
+            no_sdk_retry
+        );
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        (cfg, logs)
+    }
+
+    #[tokio::test]
+    async fn account_policy_is_put_for_every_group_but_shiplogs_own() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_account_policies)
+            .match_requests(|r| r.policy_type() == Some(&PolicyType::SubscriptionFilterPolicy))
+            .then_output(|| policies_output(&[]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_account_policy)
+            .match_requests(|r| {
+                let document: serde_json::Value =
+                    serde_json::from_str(r.policy_document().unwrap_or("")).unwrap_or_default();
+                r.policy_name() == Some("shiplog")
+                    && r.policy_type() == Some(&PolicyType::SubscriptionFilterPolicy)
+                    && r.scope() == Some(&Scope::All)
+                    && r.selection_criteria() == Some(OWN_CRITERIA)
+                    && document
+                        == serde_json::json!({"DestinationArn": SHIP_LOGS_ARN, "FilterPattern": ""})
+            })
+            .then_output(|| PutAccountPolicyOutput::builder().build());
+        let (cfg, logs) = account_mode(&[&describe, &put]);
+        let outcome = Reconciler::new(&logs, &cfg).ensure_account_policy().await;
+        assert_eq!(outcome, Ok(AccountPolicyOutcome::Put));
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn account_policy_of_another_tool_is_never_overwritten() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_account_policies)
+            .then_output(|| policies_output(&[("datadog-logs", "{}", "")]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_account_policy)
+            .then_output(|| PutAccountPolicyOutput::builder().build());
+        let delete = mock!(aws_sdk_cloudwatchlogs::Client::delete_account_policy)
+            .then_output(|| DeleteAccountPolicyOutput::builder().build());
+        let (cfg, logs) = account_mode(&[&describe, &put, &delete]);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        assert_eq!(
+            reconciler.ensure_account_policy().await,
+            Err(AccountPolicyFailure::ForeignPolicy {
+                existing_name: "datadog-logs".into()
+            })
+        );
+        assert_eq!(reconciler.remove_account_policy().await, Ok(false));
+        assert_eq!((put.num_calls(), delete.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn our_matching_account_policy_is_left_alone_and_removed_on_cleanup() {
+        let document = format!(r#"{{"DestinationArn":"{SHIP_LOGS_ARN}","FilterPattern":""}}"#);
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_account_policies)
+            .then_output(move || policies_output(&[("shiplog", &document, OWN_CRITERIA)]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_account_policy)
+            .then_output(|| PutAccountPolicyOutput::builder().build());
+        let delete = mock!(aws_sdk_cloudwatchlogs::Client::delete_account_policy)
+            .match_requests(|r| {
+                r.policy_name() == Some("shiplog")
+                    && r.policy_type() == Some(&PolicyType::SubscriptionFilterPolicy)
+            })
+            .then_output(|| DeleteAccountPolicyOutput::builder().build());
+        let (cfg, logs) = account_mode(&[&describe, &put, &delete]);
+        let reconciler = Reconciler::new(&logs, &cfg);
+        assert_eq!(
+            reconciler.ensure_account_policy().await,
+            Ok(AccountPolicyOutcome::Unchanged)
+        );
+        assert_eq!(reconciler.remove_account_policy().await, Ok(true));
+        assert_eq!((put.num_calls(), delete.num_calls()), (0, 1));
     }
 }
