@@ -530,3 +530,392 @@ async fn custom_resource_response(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CLEANUP_ON_DELETE, MAX_HOPS, PAGE_SIZE};
+    use crate::test_support::{config, MotoWorld};
+    use aws_sdk_lambda::operation::invoke::InvokeOutput;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use shiplog_tests::runtime_api::RuntimeApi;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A Lambda client whose Invoke calls are recorded (payloads) and accepted.
+    fn recording_lambda() -> (aws_sdk_lambda::Client, Arc<Mutex<Vec<Value>>>, Rule) {
+        let payloads: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let record = Arc::clone(&payloads);
+        let rule = mock!(aws_sdk_lambda::Client::invoke)
+            .match_requests(move |request| {
+                let payload = request
+                    .payload()
+                    .and_then(|p| serde_json::from_slice(p.as_ref()).ok())
+                    .unwrap_or(Value::Null);
+                record.lock().unwrap().push(payload);
+                request.invocation_type() == Some(&aws_sdk_lambda::types::InvocationType::Event)
+                    && request.function_name() == Some(FUNCTION_ARN)
+            })
+            .then_output(|| InvokeOutput::builder().status_code(202).build());
+        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&rule]);
+        (client, payloads, rule)
+    }
+
+    const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:shiplog-subscribe";
+
+    fn invocation(payload: Value, time_left: Duration) -> Invocation {
+        let deadline_ms = now_epoch_ms() + u64::try_from(time_left.as_millis()).unwrap();
+        Invocation {
+            payload,
+            request_id: "req-1".into(),
+            deadline_ms,
+            function_arn: FUNCTION_ARN.into(),
+        }
+    }
+
+    fn corpus(name: &str) -> Value {
+        let path = shiplog_tests::corpus_path(&format!("07-eventbridge/{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    const PLENTY: Duration = Duration::from_secs(600);
+
+    /// EXPECTED.md §7 through the handler, against moto: every corpus event.
+    #[tokio::test]
+    async fn every_corpus_eventbridge_event_gets_the_expected_handling() {
+        let w = MotoWorld::new().await;
+        let destination = w
+            .moto
+            .create_lambda_function("log-shipper-prod-ship-logs")
+            .unwrap();
+        for group in [
+            "/aws/lambda/logging-demo-dev-api",
+            "/aws/lambda/order-api-prod-notify",
+            "/aws/lambda/billing-prod-invoice",
+            "/aws/lambda/log-shipper-prod-ship-logs",
+            "/aws/rds/instance/cg-aws-broker-test/postgresql",
+        ] {
+            w.group(group, &[]).await;
+        }
+        let (lambda, payloads, _rule) = recording_lambda();
+        let deps = w.deps(config(&destination, &[]), lambda);
+        let ours = ("shiplog".to_owned(), destination.clone(), String::new());
+        let expected = [
+            (
+                "create-log-group-failed-already-exists",
+                json!({"event": "create-log-group", "ignored": {"reason": "failed-call", "errorCode": "ResourceAlreadyExistsException"}}),
+            ),
+            (
+                "create-log-group-by-cloudformation",
+                json!({"event": "create-log-group", "logGroup": "/aws/lambda/logging-demo-dev-api", "outcome": "subscribed", "retentionSet": false}),
+            ),
+            (
+                "create-log-group-by-lambda-on-first-invoke",
+                json!({"event": "create-log-group", "logGroup": "/aws/lambda/order-api-prod-notify", "outcome": "subscribed", "retentionSet": false}),
+            ),
+            (
+                "create-log-group-cli-with-class-kms-tags",
+                json!({"event": "create-log-group", "logGroup": "/aws/lambda/billing-prod-invoice", "outcome": "subscribed", "retentionSet": false}),
+            ),
+            (
+                "create-log-group-own-shipper",
+                json!({"event": "create-log-group", "ignored": {"reason": "excluded", "logGroup": "/aws/lambda/log-shipper-prod-ship-logs", "exclusion": "own-log-group"}}),
+            ),
+            (
+                "create-log-group-rds-not-lambda",
+                json!({"event": "create-log-group", "ignored": {"reason": "excluded", "logGroup": "/aws/rds/instance/cg-aws-broker-test/postgresql", "exclusion": "not-included"}}),
+            ),
+            (
+                "delete-log-group",
+                json!({"event": "create-log-group", "ignored": {"reason": "other-event-name", "eventName": "DeleteLogGroup"}}),
+            ),
+            (
+                "put-subscription-filter-by-subscriber",
+                json!({"event": "create-log-group", "ignored": {"reason": "other-event-name", "eventName": "PutSubscriptionFilter"}}),
+            ),
+        ];
+        for (name, want) in expected {
+            let got = handle_invocation(&deps, invocation(corpus(name), PLENTY))
+                .await
+                .unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+        for subscribed in [
+            "logging-demo-dev-api",
+            "order-api-prod-notify",
+            "billing-prod-invoice",
+        ] {
+            assert_eq!(
+                w.filters(&format!("/aws/lambda/{subscribed}")).await,
+                vec![ours.clone()]
+            );
+        }
+        assert_eq!(
+            w.filters("/aws/lambda/log-shipper-prod-ship-logs").await,
+            vec![]
+        );
+        assert_eq!(
+            w.filters("/aws/rds/instance/cg-aws-broker-test/postgresql")
+                .await,
+            vec![]
+        );
+        assert!(
+            payloads.lock().unwrap().is_empty(),
+            "no self-invocation for new groups"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_group_that_cannot_be_subscribed_fails_the_invocation_clearly() {
+        let w = MotoWorld::new().await;
+        w.group("/aws/lambda/order-api-prod-notify", &[]).await;
+        let missing = "arn:aws:lambda:us-east-1:123456789012:function:not-deployed";
+        let (lambda, _, _rule) = recording_lambda();
+        let deps = w.deps(config(missing, &[]), lambda);
+        let event = corpus("create-log-group-by-lambda-on-first-invoke");
+        let error = handle_invocation(&deps, invocation(event, PLENTY))
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "Subscribe.DestinationNotInvokable");
+        let diagnostic = Diagnostic::from(error);
+        assert!(diagnostic
+            .error_message
+            .contains("Could not execute the lambda function"));
+        assert!(diagnostic.error_message.contains("redeploy the stack"));
+    }
+
+    async fn five_groups(w: &MotoWorld) {
+        for name in ["a", "b", "c", "d", "e"] {
+            w.group(&format!("/aws/lambda/{name}"), &[]).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn scheduled_backfill_continues_by_self_invocation_until_complete() {
+        let w = MotoWorld::new().await;
+        five_groups(&w).await;
+        let (lambda, payloads, _rule) = recording_lambda();
+        let deps = w.deps(config(&w.ship_logs, &[(PAGE_SIZE, "2")]), lambda);
+        let scheduled = json!({"version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+        let mut response = handle_invocation(&deps, invocation(scheduled, Duration::ZERO))
+            .await
+            .unwrap();
+        let mut hops = 0;
+        while response["continuing"] == json!(true) {
+            hops += 1;
+            assert!(hops <= 10, "runaway: {response}");
+            let continuation = payloads.lock().unwrap().last().cloned().unwrap();
+            assert_eq!(continuation["shiplogContinuation"]["hop"], hops);
+            assert_eq!(continuation["shiplogContinuation"]["runId"], "req-1");
+            response = handle_invocation(&deps, invocation(continuation, Duration::ZERO))
+                .await
+                .unwrap();
+        }
+        assert!(
+            hops >= 4,
+            "a past deadline lets one group through per invocation: {hops}"
+        );
+        assert_eq!(response["complete"], true);
+        assert_eq!(response["hops"], hops);
+        assert_eq!(response["trigger"], "continuation");
+        assert_eq!(response["totals"]["scanned"], 5);
+        assert_eq!(response["totals"]["subscribed"], 5);
+        assert_eq!(payloads.lock().unwrap().len(), hops as usize);
+        for name in ["a", "b", "c", "d", "e"] {
+            assert_eq!(
+                w.filters(&format!("/aws/lambda/{name}")).await,
+                vec![w.ours()]
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_hop_cap_stops_a_backfill_that_would_continue_forever() {
+        let w = MotoWorld::new().await;
+        five_groups(&w).await;
+        let (lambda, payloads, _rule) = recording_lambda();
+        let deps = w.deps(
+            config(&w.ship_logs, &[(PAGE_SIZE, "2"), (MAX_HOPS, "1")]),
+            lambda,
+        );
+        let scheduled = json!({"detail-type": "Scheduled Event", "source": "aws.events"});
+        let first = handle_invocation(&deps, invocation(scheduled, Duration::ZERO))
+            .await
+            .unwrap();
+        assert_eq!(first["continuing"], true);
+        let continuation = payloads.lock().unwrap()[0].clone();
+        let second = handle_invocation(&deps, invocation(continuation, Duration::ZERO))
+            .await
+            .unwrap();
+        assert_eq!(second["continuing"], false);
+        assert_eq!(second["complete"], false);
+        assert!(
+            second["stopped"].as_str().unwrap().contains("hop cap"),
+            "{second}"
+        );
+        assert_eq!(
+            payloads.lock().unwrap().len(),
+            1,
+            "no invocation past the cap"
+        );
+    }
+
+    fn custom_resource(request_type: &str, response_url: &str) -> Value {
+        json!({
+            "RequestType": request_type,
+            "ServiceToken": FUNCTION_ARN,
+            "ResponseURL": response_url,
+            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/shiplog/1",
+            "RequestId": format!("cfn-{request_type}"),
+            "LogicalResourceId": "Backfill",
+            "PhysicalResourceId": "shiplog-subscribe-Backfill",
+            "ResourceType": "Custom::ShiplogBackfill",
+            "ResourceProperties": {"ServiceToken": FUNCTION_ARN}
+        })
+    }
+
+    async fn cfn_answer(api: &RuntimeApi, path: &str) -> (Value, Vec<(String, String)>) {
+        let put = api
+            .wait_for_recorded(path, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(put.method, "PUT");
+        (serde_json::from_slice(&put.body).unwrap(), put.headers)
+    }
+
+    #[tokio::test]
+    async fn cloudformation_create_backfills_and_answers_success_with_counts() {
+        let w = MotoWorld::new().await;
+        five_groups(&w).await;
+        for name in ["d", "e"] {
+            let group = format!("/aws/lambda/{name}");
+            w.filter(&group, "dd", &w.foreign, "").await;
+            w.filter(&group, "dd2", &w.foreign, "x").await;
+        }
+        let api = RuntimeApi::start("recorder").await.unwrap();
+        let (lambda, _, _rule) = recording_lambda();
+        let deps = w.deps(config(&w.ship_logs, &[]), lambda);
+        let url = api.url("/cfn/create?X-Amz-Signature=abc");
+        let response =
+            handle_invocation(&deps, invocation(custom_resource("Create", &url), PLENTY))
+                .await
+                .unwrap();
+        assert_eq!(response["status"], "SUCCESS");
+        let (body, headers) = cfn_answer(&api, "/cfn/create").await;
+        assert_eq!(
+            body["Status"], "SUCCESS",
+            "skipped groups do not fail the deploy"
+        );
+        assert_eq!(body["RequestId"], "cfn-Create");
+        assert_eq!(body["LogicalResourceId"], "Backfill");
+        assert_eq!(body["PhysicalResourceId"], "shiplog-subscribe-Backfill");
+        assert_eq!(
+            body["StackId"],
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/shiplog/1"
+        );
+        assert_eq!(body["Data"]["Subscribed"], "3");
+        assert_eq!(body["Data"]["SkippedNoSlot"], "2");
+        assert_eq!(body["Data"]["Complete"], "true");
+        assert!(
+            headers.contains(&("content-type".to_owned(), String::new())),
+            "{headers:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cloudformation_create_with_a_broken_deploy_answers_failed_with_the_reason() {
+        let w = MotoWorld::new().await;
+        five_groups(&w).await;
+        let api = RuntimeApi::start("recorder").await.unwrap();
+        let (lambda, _, _rule) = recording_lambda();
+        let missing = "arn:aws:lambda:us-east-1:123456789012:function:not-deployed";
+        let deps = w.deps(config(missing, &[]), lambda);
+        let url = api.url("/cfn/create");
+        let response =
+            handle_invocation(&deps, invocation(custom_resource("Create", &url), PLENTY))
+                .await
+                .unwrap();
+        assert_eq!(response["status"], "FAILED");
+        let (body, _) = cfn_answer(&api, "/cfn/create").await;
+        assert_eq!(body["Status"], "FAILED");
+        assert!(body["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("Could not execute the lambda function"));
+    }
+
+    #[tokio::test]
+    async fn cloudformation_delete_removes_only_our_filters_when_cleanup_is_on() {
+        let w = MotoWorld::new().await;
+        five_groups(&w).await;
+        w.filter("/aws/lambda/a", "shiplog", &w.ship_logs, "").await;
+        w.filter("/aws/lambda/b", "dd", &w.foreign, "").await;
+        w.filter("/aws/lambda/b", "shiplog", &w.ship_logs, "").await;
+        let api = RuntimeApi::start("recorder").await.unwrap();
+        let (lambda, _, _rule) = recording_lambda();
+
+        let keep = w.deps(config(&w.ship_logs, &[]), lambda.clone());
+        handle_invocation(
+            &keep,
+            invocation(custom_resource("Delete", &api.url("/cfn/keep")), PLENTY),
+        )
+        .await
+        .unwrap();
+        let (body, _) = cfn_answer(&api, "/cfn/keep").await;
+        assert_eq!(body["Status"], "SUCCESS");
+        assert_eq!(w.filters("/aws/lambda/a").await, vec![w.ours()]);
+
+        let clean = w.deps(config(&w.ship_logs, &[(CLEANUP_ON_DELETE, "true")]), lambda);
+        handle_invocation(
+            &clean,
+            invocation(custom_resource("Delete", &api.url("/cfn/clean")), PLENTY),
+        )
+        .await
+        .unwrap();
+        let (body, _) = cfn_answer(&api, "/cfn/clean").await;
+        assert_eq!(body["Status"], "SUCCESS");
+        assert_eq!(body["Data"]["Removed"], "2");
+        assert_eq!(w.filters("/aws/lambda/a").await, vec![]);
+        assert_eq!(
+            w.filters("/aws/lambda/b").await,
+            vec![w.foreign_filter("dd")]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_misconfigured_function_still_answers_cloudformation() {
+        let api = RuntimeApi::start("recorder").await.unwrap();
+        let errors = crate::config::Config::from_lookup(|_| None).unwrap_err();
+        let http = crate::deps::http_client().unwrap();
+        for (request_type, status) in [("Create", "FAILED"), ("Delete", "SUCCESS")] {
+            let path = format!("/cfn/{request_type}");
+            let mut context = lambda_runtime::Context::default();
+            context.request_id = "r".into();
+            let event = LambdaEvent::new(custom_resource(request_type, &api.url(&path)), context);
+            let error = handle_misconfigured(&http, &errors, event)
+                .await
+                .unwrap_err();
+            assert_eq!(error.error_type(), "Subscribe.InvalidConfiguration");
+            let (body, _) = cfn_answer(&api, &path).await;
+            assert_eq!(body["Status"], status, "{request_type}");
+            assert!(body["Reason"]
+                .as_str()
+                .unwrap()
+                .contains("DESTINATION_ARN: required"));
+        }
+    }
+
+    #[tokio::test]
+    async fn events_of_no_known_shape_are_ignored() {
+        let w = MotoWorld::new().await;
+        let (lambda, _, _rule) = recording_lambda();
+        let deps = w.deps(config(&w.ship_logs, &[]), lambda);
+        let response = handle_invocation(&deps, invocation(json!({"Records": []}), PLENTY))
+            .await
+            .unwrap();
+        assert_eq!(
+            response,
+            json!({"event": "unknown", "ignored": "object with keys [Records]"})
+        );
+    }
+}

@@ -223,7 +223,7 @@ mod tests {
         );
         assert_eq!(decide(&wanted(), &[ours_old]), AccountPolicyDecision::Put);
         assert_eq!(
-            decide(&wanted(), &[foreign.clone()]),
+            decide(&wanted(), std::slice::from_ref(&foreign)),
             AccountPolicyDecision::RefuseForeign {
                 existing_name: "datadog-forwarder".into()
             }

@@ -251,7 +251,11 @@ pub struct NewGroup {
 
 /// Why a CloudTrail event is ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "reason")]
+#[serde(
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    tag = "reason"
+)]
 pub enum IgnoreReason {
     /// Not a CloudWatch Logs API call.
     NotLogsEvent,
@@ -636,6 +640,31 @@ mod tests {
         assert_eq!(
             decide_new_group(&event, &deployed_selection()),
             NewGroupDecision::Ignore(IgnoreReason::NotLogsEvent)
+        );
+    }
+
+    #[test]
+    fn ignore_reasons_serialise_flat_with_camel_case_fields() {
+        let excluded = IgnoreReason::Excluded {
+            log_group: "/aws/lambda/x".into(),
+            exclusion: Exclusion::ExcludedPrefix {
+                prefix: "/aws/lambda/".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&excluded).unwrap(),
+            json!({"reason": "excluded", "logGroup": "/aws/lambda/x", "exclusion": "excluded-prefix", "prefix": "/aws/lambda/"})
+        );
+        assert_eq!(
+            excluded.to_string(),
+            "/aws/lambda/x: under exclude prefix /aws/lambda/"
+        );
+        assert_eq!(
+            serde_json::to_value(IgnoreReason::FailedCall {
+                error_code: "X".into()
+            })
+            .unwrap(),
+            json!({"reason": "failed-call", "errorCode": "X"})
         );
     }
 }

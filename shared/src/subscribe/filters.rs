@@ -64,7 +64,11 @@ impl DesiredFilter {
 
 /// What to do with one log group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "action")]
+#[serde(
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    tag = "action"
+)]
 pub enum FilterDecision {
     /// Our filter is there as configured.
     Unchanged,

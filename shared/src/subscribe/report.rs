@@ -17,7 +17,11 @@ pub const DETAIL_TYPE_SUMMARY: &str = "Reconcile Summary";
 
 /// What happened to one selected log group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "outcome")]
+#[serde(
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    tag = "outcome"
+)]
 pub enum GroupOutcome {
     /// Our filter was created.
     Subscribed,

@@ -88,7 +88,7 @@ impl fmt::Display for TagPredicate {
 
 /// Why a log group is not selected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "reason")]
+#[serde(rename_all = "kebab-case", tag = "exclusion")]
 pub enum Exclusion {
     /// One of shiplog's own log groups (loop guard; not configurable).
     OwnLogGroup,
