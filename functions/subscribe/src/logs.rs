@@ -107,12 +107,13 @@ impl LogsAdapter {
             let page = self
                 .list_groups(Some(name), token.as_deref(), crate::config::MAX_PAGE_SIZE)
                 .await?;
+            let empty = page.groups.is_empty();
             if let Some(group) = page.groups.into_iter().find(|g| g.name == name) {
                 return Ok(Some(group));
             }
             match page.next_token {
-                Some(next) => token = Some(next),
-                None => return Ok(None),
+                Some(next) if !empty => token = Some(next),
+                _ => return Ok(None),
             }
         }
     }
