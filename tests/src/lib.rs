@@ -16,3 +16,5 @@ pub fn corpus_path(rel: &str) -> PathBuf {
 }
 
 pub mod oracle;
+pub mod moto;
+pub mod runtime_api;
