@@ -1,6 +1,8 @@
 //! Black-box tests of `shiplog replay`: the golden output of `samples/`, exit statuses, `--out`
 //! and `--help`. Regenerate the golden file with `UPDATE_GOLDEN=1 cargo test -p shiplog-cli`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -16,6 +16,7 @@ pub mod correlate;
 pub mod decode;
 pub mod delivery;
 pub mod document;
+pub mod filter;
 pub mod level;
 pub mod limits;
 pub mod metrics;
@@ -25,6 +26,7 @@ pub mod pipeline;
 pub mod rejection;
 #[cfg(feature = "aws")]
 pub mod sinks;
+pub mod subscribe;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};

@@ -5,6 +5,7 @@
 use crate::correlate::Correlator;
 use crate::decode::{self, Message, RecordContent, Source};
 use crate::document::{BatchResource, Document, MetricStatus};
+use crate::filter::Filter;
 use crate::limits::Limits;
 use crate::metrics::point::resolve;
 use crate::metrics::{MetricDefaults, MetricPoint};
@@ -17,7 +18,7 @@ use std::borrow::Cow;
 pub const DEFAULT_INDEX_PREFIX: &str = "shiplog";
 
 /// Configuration of the core pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PipelineConfig {
     /// Resource bounds.
     pub limits: Limits,
@@ -30,6 +31,11 @@ pub struct PipelineConfig {
     pub ship_metric_lines: bool,
     /// Region to record on documents when the input does not tell it (the Lambda's own region).
     pub region: Option<String>,
+    /// shiplog's own log groups: their events are dropped and counted (`own-log-group`), the loop
+    /// guard behind the subscriber's exclusion.
+    pub own_log_groups: Vec<String>,
+    /// Filtering, sampling and redaction (off by default).
+    pub filter: Filter,
 }
 
 impl Default for PipelineConfig {
@@ -40,6 +46,8 @@ impl Default for PipelineConfig {
             metrics: MetricDefaults::default(),
             ship_metric_lines: true,
             region: None,
+            own_log_groups: Vec::new(),
+            filter: Filter::default(),
         }
     }
 }
@@ -217,6 +225,10 @@ impl Pipeline {
         rs
     }
 
+    fn is_own_log_group(&self, group: &str) -> bool {
+        self.config.own_log_groups.iter().any(|g| g == group)
+    }
+
     /// Processes one decoded batch: parse every event, correlate, emit documents and metrics.
     pub fn process_batch(
         &mut self,
@@ -232,14 +244,49 @@ impl Pipeline {
             function_name: batch.function_name(),
             function_version: batch.function_version(),
         };
-        let mut lines: Vec<ParsedLine<'_>> = batch
-            .events
-            .iter()
-            .map(|e| parse::parse_line(&e.message, &self.parse_options))
-            .collect();
-        self.correlator.correlate(resource.log_stream, &mut lines);
         rs.events += batch.events.len();
-        for (event, line) in batch.events.iter().zip(lines.iter()) {
+        if let Some(group) = resource.log_group.filter(|g| self.is_own_log_group(g)) {
+            for event in &batch.events {
+                let detail = format!("event of shiplog's own log group {group} (loop guard)");
+                sink.rejection(Rejection::event(
+                    &event.id,
+                    RejectReason::OwnLogGroup,
+                    detail,
+                ));
+            }
+            return;
+        }
+        let filter = &self.config.filter;
+        let filtering = !filter.is_noop();
+        let mut events: Vec<&LogEvent<'_>> = Vec::with_capacity(batch.events.len());
+        let mut lines: Vec<ParsedLine<'_>> = Vec::with_capacity(batch.events.len());
+        for event in &batch.events {
+            if filtering && filter.drops(&event.message) {
+                sink.rejection(Rejection::event(
+                    &event.id,
+                    RejectReason::FilteredOut,
+                    "matched a drop pattern",
+                ));
+                continue;
+            }
+            events.push(event);
+            lines.push(parse::parse_line(&event.message, &self.parse_options));
+        }
+        // Correlate before sampling, so a sampled-out line still lends its ids to the request.
+        self.correlator.correlate(resource.log_stream, &mut lines);
+        for (event, mut line) in events.into_iter().zip(lines) {
+            if filtering {
+                if filter.samples_out(&event.id, &line) {
+                    sink.rejection(Rejection::event(
+                        &event.id,
+                        RejectReason::SampledOut,
+                        "not in the configured sample",
+                    ));
+                    continue;
+                }
+                filter.redact_line(&mut line);
+            }
+            let line = &line;
             let metric = line.monitoring.as_deref().map(|payload| {
                 match monitoring::parse(payload, event.timestamp)
                     .and_then(|m| resolve(m, &self.config.metrics, resource.function_name))
@@ -340,5 +387,127 @@ impl Sink for CollectingSink {
     }
     fn record_end(&mut self, summary: &RecordSummary) {
         self.records.push(summary.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::BuiltinRedaction;
+    use serde_json::json;
+
+    fn payload(group: &str, messages: &[&str]) -> Vec<u8> {
+        let events: Vec<_> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| json!({"id": format!("ev{i}"), "timestamp": 1_700_000_000_000_i64 + i as i64, "message": m}))
+            .collect();
+        json!({"messageType": "DATA_MESSAGE", "owner": "1", "logGroup": group,
+               "logStream": "2023/11/14/[$LATEST]abc", "subscriptionFilters": [], "logEvents": events})
+        .to_string()
+        .into_bytes()
+    }
+
+    fn run(config: PipelineConfig, bytes: &[u8]) -> CollectingSink {
+        let mut sink = CollectingSink::new("shiplog");
+        Pipeline::new(config)
+            .process_input(bytes, &mut sink)
+            .unwrap();
+        sink
+    }
+
+    #[test]
+    fn own_log_group_events_are_dropped_and_counted() {
+        let config = PipelineConfig {
+            own_log_groups: vec!["/aws/lambda/shiplog-ship-logs".into()],
+            ..PipelineConfig::default()
+        };
+        let sink = run(
+            config.clone(),
+            &payload(
+                "/aws/lambda/shiplog-ship-logs",
+                &["a\n", "MONITORING|1|count|x|ns\n"],
+            ),
+        );
+        assert!(sink.documents.is_empty() && sink.metrics.is_empty());
+        assert_eq!(sink.rejections.len(), 2);
+        assert!(sink
+            .rejections
+            .iter()
+            .all(|r| r.reason == RejectReason::OwnLogGroup));
+        let sink = run(config, &payload("/aws/lambda/orders", &["a\n"]));
+        assert_eq!(sink.documents.len(), 1);
+    }
+
+    #[test]
+    fn drop_patterns_sampling_and_redaction_apply_before_indexing() {
+        let config = PipelineConfig {
+            filter: Filter {
+                drop_patterns: vec![regex::Regex::new("healthcheck").unwrap()],
+                sample_rate: Some(0.0),
+                redact_builtin: vec![BuiltinRedaction::Email],
+                redact_patterns: Vec::new(),
+            },
+            ..PipelineConfig::default()
+        };
+        let sink = run(
+            config,
+            &payload(
+                "/aws/lambda/orders",
+                &[
+                    "GET /healthcheck 200\n",
+                    "2023-11-14T22:13:20.000Z\tr1\tINFO\tsampled away\n",
+                    "2023-11-14T22:13:20.000Z\tr1\tERROR\tmail to bob@example.com failed\n",
+                    "MONITORING|1|count|orders|Shop\n",
+                ],
+            ),
+        );
+        let reasons: Vec<_> = sink.rejections.iter().map(|r| r.reason).collect();
+        assert_eq!(
+            reasons,
+            [RejectReason::FilteredOut, RejectReason::SampledOut]
+        );
+        let bodies: Vec<_> = sink
+            .documents
+            .iter()
+            .map(|(_, _, d)| d["body"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                "mail to [REDACTED] failed",
+                "MONITORING|1|count|orders|Shop"
+            ]
+        );
+        assert_eq!(sink.metrics.len(), 1, "metric lines are never sampled out");
+    }
+
+    #[test]
+    fn metric_lines_are_not_shipped_when_configured_off_but_rejected_ones_are() {
+        let config = PipelineConfig {
+            ship_metric_lines: false,
+            ..PipelineConfig::default()
+        };
+        let sink = run(
+            config,
+            &payload(
+                "/aws/lambda/orders",
+                &[
+                    "MONITORING|1|count|ok|Shop\n",
+                    "MONITORING|NaN|count|bad|Shop\n",
+                ],
+            ),
+        );
+        assert_eq!(sink.metrics.len(), 1);
+        assert_eq!(sink.documents.len(), 1);
+        let doc = &sink.documents[0].2;
+        assert_eq!(
+            doc["attributes"]["shiplog"]["metric_status"],
+            json!("rejected")
+        );
+        assert_eq!(
+            doc["attributes"]["shiplog"]["metric_reason"],
+            json!("metric-value-not-finite")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Properties of the whole core pipeline on arbitrary input: it never panics, every document is
 //! valid JSON with `@timestamp`, `observedTimestamp` and `body`, and every event is accounted for.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use proptest::prelude::*;
 use serde_json::json;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};

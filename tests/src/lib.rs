@@ -15,4 +15,6 @@ pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
 
+pub mod moto;
 pub mod oracle;
+pub mod runtime_api;

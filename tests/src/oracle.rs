@@ -8,9 +8,7 @@ pub fn get<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
     if let Some(v) = doc.get(path) {
         return Some(v);
     }
-    let mut parts = path.splitn(2, '.');
-    let head = parts.next()?;
-    let rest = parts.next()?;
+    let (head, rest) = path.split_once('.')?;
     // Try progressively longer dotted heads: "a.b" as one key, then descend.
     let mut key = head.to_owned();
     let mut remainder = rest;

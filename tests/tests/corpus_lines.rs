@@ -2,6 +2,8 @@
 //! pipeline (as a one-event DATA_MESSAGE) and the resulting document and metric points are
 //! checked field by field against the record's `expect` oracle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use serde_json::{json, Value};
 use shiplog::metrics::MetricDefaults;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};

@@ -1,6 +1,8 @@
 //! Whole payloads of the corpus through the pipeline: EXPECTED.md §6 (subscription payloads,
 //! Kinesis, Firehose) and §8 (bad Lambda events), asserted on counts and content.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use serde_json::Value;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig, RecordOutcome};
 use shiplog::{RejectReason, Rejection};

@@ -5,3 +5,9 @@
 //!   metrics and shiplog's own self-metrics (owned by the metrics work).
 //!
 //! The async adapters that actually talk to AWS live in [`crate::sinks`] (feature `aws`).
+
+pub mod emf;
+pub mod metric_requests;
+pub mod metrics_config;
+pub mod self_metrics;
+pub mod usage_metrics;

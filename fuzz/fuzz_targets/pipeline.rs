@@ -1,0 +1,8 @@
+//! Arbitrary bytes as a whole Lambda event (any shape).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| common::run(data));

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a time budget each: fuzz/run.sh [SECONDS] [TARGET...]
+# Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly toolchain. Seed corpora are built
+# from the repo's fixtures into fuzz/corpus/<target> (git-ignored); crashes land in
+# fuzz/artifacts/<target> and each one becomes a regression test (see fuzz/README.md).
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+
+fixtures=../tests/fixtures/corpus
+seed() { # seed TARGET: copy relevant fixtures into the target's corpus dir
+  local t=$1 dir=corpus/$1
+  mkdir -p "$dir"
+  case $t in
+    decode_awslogs|decode_kinesis|decoded_batch|pipeline)
+      find "$fixtures" ../samples -name '*.json' -size -300k -exec cp {} "$dir/" \; ;;
+    line_parsers|monitoring)
+      # one file per corpus message
+      python3 - "$fixtures" "$dir" <<'PY'
+import json, pathlib, sys
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for f in src.rglob('*.jsonl'):
+    for i, line in enumerate(f.read_text().splitlines()):
+        rec = json.loads(line)
+        (dst / f"{f.stem}-{i}").write_text(rec["message"])
+PY
+      ;;
+  esac
+}
+
+status=0
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "== $t (${secs}s)"
+  if ! cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tee "corpus/$t.log" | grep -E "^(#[0-9]+ +DONE|stat::|==[0-9]+==|SUMMARY|Done)"; then
+    status=1
+  fi
+done
+exit $status
