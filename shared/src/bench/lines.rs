@@ -60,7 +60,7 @@ pub fn hex(rng: &mut SplitMix64, n: usize) -> String {
     let mut s = String::with_capacity(n);
     let mut bits = 0u64;
     for i in 0..n {
-        if i % 16 == 0 {
+        if i.is_multiple_of(16) {
             bits = rng.next_u64();
         }
         s.push(char::from(HEX[(bits & 0xf) as usize]));

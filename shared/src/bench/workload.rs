@@ -290,7 +290,7 @@ pub fn payload_events(spec: &WorkloadSpec, index: usize) -> (String, String, Vec
         events: Vec::with_capacity(spec.events_per_payload),
         target: spec.events_per_payload,
     };
-    let mut cold = index % COLD_START_EVERY == 0;
+    let mut cold = index.is_multiple_of(COLD_START_EVERY);
     while !w.full() {
         write_invocation(&mut w, &mut rng, flavor, &f, cold);
         cold = false;
@@ -422,8 +422,8 @@ pub fn sample_lines(family: LineFamily, n: usize, seed: u64) -> Vec<String> {
         .map(|i| {
             now += 7;
             let t = EpochMillis(now);
-            if i % 8 == 0 {
-                inv = Invocation::new(&mut rng, t, i % 64 == 0);
+            if i.is_multiple_of(8) {
+                inv = Invocation::new(&mut rng, t, i.is_multiple_of(64));
             }
             match family {
                 LineFamily::NodeText => lines::node_text_line(&mut rng, t, &inv, &node),
@@ -434,7 +434,7 @@ pub fn sample_lines(family: LineFamily, n: usize, seed: u64) -> Vec<String> {
                     1 => lines::lambda_json_report(&mut rng, t, &inv, &node),
                     _ => lines::lambda_json_app_line(&mut rng, t, &inv, &node),
                 },
-                LineFamily::StructuredJson if i % 2 == 0 => {
+                LineFamily::StructuredJson if i.is_multiple_of(2) => {
                     lines::powertools_python_line(&mut rng, t, &inv, &python)
                 }
                 LineFamily::StructuredJson => lines::powertools_ts_line(&mut rng, t, &inv, &node),

@@ -506,8 +506,8 @@ mod tests {
         let mut checked = 0;
         for (i, message) in messages().iter().enumerate() {
             let line = parse_line(message, &opts);
-            let resource = if i % 3 == 0 { &empty } else { &full };
-            let max_body = if i % 5 == 0 { 40 } else { 1 << 20 };
+            let resource = if i.is_multiple_of(3) { &empty } else { &full };
+            let max_body = if i.is_multiple_of(5) { 40 } else { 1 << 20 };
             let mut doc = Document::new(
                 "4242",
                 EpochMillis(1_763_640_000_123),
