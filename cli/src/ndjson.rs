@@ -76,7 +76,9 @@ impl Sink for NdjsonSink<'_> {
         self.out.extend_from_slice(b",\"id\":");
         write_json_str(&mut self.out, doc.id);
         self.out.extend_from_slice(b",\"source\":");
-        if serde_json::to_writer(&mut self.out, doc).is_err() {
+        let start = self.out.len();
+        if doc.write_json(&mut self.out).is_err() {
+            self.out.truncate(start);
             self.out.extend_from_slice(b"null");
         }
         self.out.extend_from_slice(b"}\n");
