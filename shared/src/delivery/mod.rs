@@ -5,3 +5,9 @@
 //!   metrics and shiplog's own self-metrics (owned by the metrics work).
 //!
 //! The async adapters that actually talk to AWS live in [`crate::sinks`] (feature `aws`).
+
+pub mod backoff;
+pub mod bulk;
+pub mod bulk_response;
+pub mod dead_letter;
+pub mod index_template;
