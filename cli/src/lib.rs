@@ -2,7 +2,9 @@
 
 pub mod inputs;
 pub mod ndjson;
+pub mod redrive;
 pub mod replay;
+pub mod ship;
 
 use clap::{Parser, Subcommand};
 
@@ -12,6 +14,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_UNDECODABLE: u8 = 1;
 /// Exit status: usage error (bad flags, unreadable path).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status (`--to-opensearch`, `redrive`): some documents are neither in OpenSearch nor in a
+/// dead letter.
+pub const EXIT_UNDELIVERED: u8 = 3;
 
 /// shiplog — CloudWatch Logs subscription payloads → OpenSearch documents + CloudWatch metrics.
 #[derive(Debug, Parser)]
@@ -27,11 +32,14 @@ pub struct Cli {
 pub enum Command {
     /// Decode and parse Lambda events and print, as NDJSON, exactly what ship-logs would send.
     Replay(replay::ReplayArgs),
+    /// Re-send dead-lettered documents (s3://bucket/prefix) to OpenSearch.
+    Redrive(redrive::RedriveArgs),
 }
 
 /// Runs a parsed command line and returns the process exit status.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        Command::Redrive(args) => redrive::run(&args),
     }
 }

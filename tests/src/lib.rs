@@ -15,4 +15,6 @@ pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
 
+pub mod fake_opensearch;
+pub mod moto_s3;
 pub mod oracle;
