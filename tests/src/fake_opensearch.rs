@@ -26,7 +26,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -120,6 +120,7 @@ struct State {
     attempts: HashMap<(String, String), u32>,
     templates: HashMap<String, Value>,
     template_puts: usize,
+    connections: usize,
     requests: usize,
     bulk_requests: usize,
     bytes_received: u64,
@@ -162,6 +163,7 @@ impl FakeOpenSearch {
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                lock(&shared).connections += 1;
                 let state = shared.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| handle(state.clone(), req));
@@ -202,6 +204,11 @@ impl FakeOpenSearch {
     /// Successful writes (create/index) per (index, id): a document indexed exactly once has 1.
     pub fn writes(&self) -> HashMap<(String, String), u32> {
         lock(&self.state).writes.clone()
+    }
+
+    /// TCP connections accepted (keep-alive reuse keeps this low).
+    pub fn connection_count(&self) -> usize {
+        lock(&self.state).connections
     }
 
     /// Requests received (any route).
@@ -768,16 +775,6 @@ fn put_template(state: &Mutex<State>, name: &str, body: &[u8]) -> Reply {
             ),
         ),
     }
-}
-
-/// Convenience for tests: a JSON object from pairs.
-pub fn object(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect::<Map<String, Value>>(),
-    )
 }
 
 #[cfg(test)]

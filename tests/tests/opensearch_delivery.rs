@@ -247,6 +247,11 @@ async fn redelivery_of_the_same_payload_is_already_present_and_never_duplicates(
     let first = c.deliver(b.chunks.clone(), deadline(30)).await;
     assert_eq!(first.outcome.indexed, b.documents());
     let again = c.deliver(b.chunks.clone(), deadline(30)).await;
+    assert_eq!(
+        fake.connection_count(),
+        1,
+        "one keep-alive connection across deliveries (warm invocations)"
+    );
     assert_eq!(again.outcome.indexed, 0);
     assert_eq!(again.outcome.already_present, b.documents());
     assert!(again.dead.is_empty());
@@ -697,7 +702,7 @@ async fn deadline_is_respected_leftovers_land_in_s3_and_redrive_indexes_them_exa
     let moto = MotoServer::start().unwrap();
     let s3 = moto.s3();
     s3.create_bucket().bucket("dlq").send().await.unwrap();
-    let store = DeadLetterStore::new(s3.clone(), "dlq");
+    let store = DeadLetterStore::from_sdk_config(&moto.sdk_config(), "dlq");
     let b = batch(small_chunks());
     let fake = FakeOpenSearch::start(
         FakeAuth::None,
@@ -897,6 +902,108 @@ async fn basic_auth_credentials_come_from_secrets_manager() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("missing"));
+}
+
+#[tokio::test]
+async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_letters() {
+    use shiplog::sinks::opensearch::config::{
+        ENV_AUTH, ENV_DEAD_LETTER_BUCKET, ENV_ENDPOINT, ENV_SECRET_ID,
+    };
+    use shiplog::sinks::opensearch::{
+        resolve_domain, DocumentDestination, OpenSearchConfig, OpenSearchError, OpenSearchShipper,
+    };
+    let moto = MotoServer::start().unwrap();
+    let sdk = moto.sdk_config();
+
+    // OPENSEARCH_DOMAIN: DescribeDomain gives the endpoint (the VPC one for a VPC domain).
+    let os = aws_sdk_opensearch::Client::new(&sdk);
+    os.create_domain().domain_name("logs").send().await.unwrap();
+    os.create_domain()
+        .domain_name("private")
+        .vpc_options(
+            aws_sdk_opensearch::types::VpcOptions::builder()
+                .subnet_ids("subnet-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resolve_domain(&os, "logs").await.unwrap(),
+        "https://logs.us-east-1.es.amazonaws.com"
+    );
+    assert_eq!(
+        resolve_domain(&os, "private").await.unwrap(),
+        "https://private.us-east-1.es.amazonaws.com"
+    );
+    assert!(
+        matches!(resolve_domain(&os, "missing").await, Err(OpenSearchError::Domain { domain, .. }) if domain == "missing")
+    );
+
+    // OPENSEARCH_ENDPOINT + basic auth from Secrets Manager + DEAD_LETTER_BUCKET, as ship-logs
+    // builds them once per container.
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name("os-basic")
+        .secret_string(r#"{"username":"ship","password":"logs"}"#)
+        .send()
+        .await
+        .unwrap();
+    moto.s3()
+        .create_bucket()
+        .bucket("dlq")
+        .send()
+        .await
+        .unwrap();
+    let fake = FakeOpenSearch::start(
+        FakeAuth::Basic {
+            username: "ship".into(),
+            password: "logs".into(),
+        },
+        Faults::default(),
+    )
+    .await
+    .unwrap();
+    let env: BTreeMap<&str, String> = [
+        (ENV_ENDPOINT, fake.url()),
+        (ENV_AUTH, "basic".to_owned()),
+        (ENV_SECRET_ID, "os-basic".to_owned()),
+        (ENV_DEAD_LETTER_BUCKET, "dlq".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let config = OpenSearchConfig::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let shipper = OpenSearchShipper::connect(&config, &sdk).await.unwrap();
+    let b = batch(small_chunks());
+    let outcome = shipper
+        .ship(b.chunks.clone(), deadline(30), "req-ok")
+        .await
+        .unwrap();
+    assert_eq!(outcome.indexed, b.documents());
+    assert_eq!(outcome.dead_letter_key, None);
+    // Under a persistent fault, the leftovers go to the configured bucket and ship succeeds.
+    fake.set_faults(Faults {
+        whole_503_first_requests: 1000,
+        ..Faults::default()
+    });
+    let more = batch(small_chunks());
+    let fresh = OpenSearchShipper::connect(&config, &sdk).await.unwrap();
+    let outcome = fresh
+        .ship(
+            more.chunks.clone(),
+            Instant::now() + Duration::from_millis(800),
+            "req-503",
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.dead_lettered, b.documents());
+    let key = outcome.dead_letter_key.unwrap();
+    let entries = DeadLetterStore::from_sdk_config(&sdk, "dlq")
+        .read(&key)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), b.documents());
+    assert!(entries.iter().all(|e| e.error.status == 503));
 }
 
 #[test]
