@@ -62,6 +62,10 @@ pub struct TargetArgs {
     /// Send plain NDJSON instead of gzip'd request bodies.
     #[arg(long)]
     pub no_gzip: bool,
+    /// Send no `_id` (OpenSearch Serverless time-series collections refuse custom ids; delivery is
+    /// then at-least-once: a re-run duplicates documents).
+    #[arg(long)]
+    pub no_document_ids: bool,
     /// Uncompressed bytes per _bulk request.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_CHUNK_BYTES)]
     pub bulk_max_bytes: usize,
@@ -183,7 +187,8 @@ async fn run_async(
         }
     };
     let mut pipeline = Pipeline::new(config.clone());
-    let mut builder = BulkBodyBuilder::new(&config.index_prefix, ship.target.limits());
+    let mut builder = BulkBodyBuilder::new(&config.index_prefix, ship.target.limits())
+        .with_document_ids(!ship.target.no_document_ids);
     let mut total = Outcome::default();
     let mut dead: Vec<DeadLetterEntry> = Vec::new();
     let mut lines = Vec::new();

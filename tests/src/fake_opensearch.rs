@@ -657,10 +657,16 @@ fn apply_item(
 ) -> BulkItemResult {
     s.seq_no += 1;
     let seq_no = s.seq_no;
+    // Fault counters follow the document: its id, or its source when it has no id.
+    let attempt_key = match (&id, &source) {
+        (Some(id), _) => (index.clone(), id.clone()),
+        (None, Some(src)) => (index.clone(), format!("source:{src}")),
+        (None, None) => (index.clone(), String::new()),
+    };
     let id = id.unwrap_or_else(|| format!("auto{seq_no}"));
     let key = (index.clone(), id.clone());
     let attempt = {
-        let a = s.attempts.entry(key.clone()).or_insert(0);
+        let a = s.attempts.entry(attempt_key).or_insert(0);
         *a += 1;
         *a
     };

@@ -91,9 +91,13 @@ impl Batch {
 }
 
 fn batch(limits: ChunkLimits) -> Batch {
+    batch_with_ids(limits, true)
+}
+
+fn batch_with_ids(limits: ChunkLimits, document_ids: bool) -> Batch {
     let mut p1 = Pipeline::new(PipelineConfig::default());
     let mut p2 = Pipeline::new(PipelineConfig::default());
-    let mut builder = BulkBodyBuilder::new("shiplog", limits);
+    let mut builder = BulkBodyBuilder::new("shiplog", limits).with_document_ids(document_ids);
     let mut collected = CollectingSink::new("shiplog");
     for path in inputs() {
         let bytes = std::fs::read(&path).unwrap();
@@ -258,6 +262,37 @@ async fn redelivery_of_the_same_payload_is_already_present_and_never_duplicates(
     assert_eq!(fake.docs().len(), b.documents());
     assert!(fake.docs().iter().all(|d| d.version == 1));
     assert_exactly_once_or_dead_lettered(&fake, &b.expected, &again.dead, &again.outcome);
+}
+
+#[tokio::test]
+async fn without_document_ids_for_serverless_time_series_delivery_is_at_least_once() {
+    let b = batch_with_ids(small_chunks(), false);
+    let fake = FakeOpenSearch::start(
+        FakeAuth::None,
+        Faults {
+            item_429_first_attempts: 1,
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let c = client(&fake, Auth::None);
+    let d = c.deliver(b.chunks.clone(), deadline(30)).await;
+    assert!(d.dead.is_empty());
+    assert_eq!(d.outcome.indexed, b.documents());
+    // Item-level retries re-send only refused items: still one copy of each line.
+    let bodies: Vec<&Value> = b.expected.values().collect();
+    let stored = fake.docs();
+    assert_eq!(stored.len(), b.documents());
+    assert!(stored.iter().all(|doc| !b
+        .expected
+        .contains_key(&(doc.index.clone(), doc.id.clone()))
+        && bodies.contains(&&doc.source)));
+    // A redelivery cannot be recognised without ids: documents are duplicated (documented).
+    fake.set_faults(Faults::default());
+    let again = c.deliver(b.chunks.clone(), deadline(30)).await;
+    assert_eq!(again.outcome.indexed, b.documents());
+    assert_eq!(fake.docs().len(), 2 * b.documents());
 }
 
 #[tokio::test]

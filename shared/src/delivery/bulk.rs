@@ -110,12 +110,15 @@ pub struct Chunk {
     items: Vec<BulkItem>,
 }
 
-/// Writes `{"create":{"_index":<index>,"_id":<id>}}\n`.
-pub fn write_create_action(out: &mut Vec<u8>, index: &str, id: &str) {
+/// Writes `{"create":{"_index":<index>,"_id":<id>}}\n`, or without `_id` when `id` is `None`
+/// (OpenSearch Serverless time-series collections refuse custom ids).
+pub fn write_create_action(out: &mut Vec<u8>, index: &str, id: Option<&str>) {
     out.extend_from_slice(b"{\"create\":{\"_index\":");
     write_json_str(out, index);
-    out.extend_from_slice(b",\"_id\":");
-    write_json_str(out, id);
+    if let Some(id) = id {
+        out.extend_from_slice(b",\"_id\":");
+        write_json_str(out, id);
+    }
     out.extend_from_slice(b"}}\n");
 }
 
@@ -175,10 +178,30 @@ impl Chunk {
             .get(item.source_start..item.range.end.saturating_sub(1))
     }
 
-    /// Appends a `create` action for an already-serialised `source` (one line, no newline).
+    /// Appends a `create` action (with `_id`) for an already-serialised `source` (one line, no
+    /// newline).
     pub fn push_source(&mut self, index: &str, id: &str, event_time: EpochMillis, source: &[u8]) {
+        let mut action = Vec::with_capacity(index.len() + id.len() + 32);
+        write_create_action(&mut action, index, Some(id));
+        self.push_action_and_source(&action, index, id, event_time, source);
+    }
+
+    /// Appends an exact action line (with or without its newline) and `source` (one line, no
+    /// newline); `index`, `id` and `event_time` are remembered for the item (the id is kept for
+    /// bookkeeping even when the action carries none).
+    pub fn push_action_and_source(
+        &mut self,
+        action: &[u8],
+        index: &str,
+        id: &str,
+        event_time: EpochMillis,
+        source: &[u8],
+    ) {
         let start = self.body.len();
-        write_create_action(&mut self.body, index, id);
+        self.body.extend_from_slice(action);
+        if action.last() != Some(&b'\n') {
+            self.body.push(b'\n');
+        }
         let source_start = self.body.len();
         self.body.extend_from_slice(source);
         self.body.push(b'\n');
@@ -207,13 +230,13 @@ impl Chunk {
         self.items.push(copy);
     }
 
-    /// Appends item `i` of `other` with a different source line (salvage), keeping its index,
-    /// id, event time and attempts.
+    /// Appends item `i` of `other` with a different source line (salvage), keeping its exact
+    /// action line, index, id, event time and attempts.
     pub fn push_rewritten(&mut self, other: &Chunk, i: usize, source: &[u8], salvaged: bool) {
-        let Some(item) = other.items.get(i) else {
+        let (Some(item), Some(action)) = (other.items.get(i), other.action(i)) else {
             return;
         };
-        self.push_source(&item.index, &item.id, item.event_time, source);
+        self.push_action_and_source(action, &item.index, &item.id, item.event_time, source);
         if let Some(last) = self.items.last_mut() {
             last.attempts = item.attempts;
             last.salvaged = salvaged;
@@ -266,6 +289,7 @@ pub struct BulkBodyBuilder {
     full: Vec<Chunk>,
     current: Chunk,
     index_scratch: String,
+    document_ids: bool,
     documents: usize,
     unserializable: usize,
     /// Metric points received as a sink.
@@ -286,11 +310,20 @@ impl BulkBodyBuilder {
             full: Vec::new(),
             current: Chunk::new(),
             index_scratch: String::new(),
+            document_ids: true,
             documents: 0,
             unserializable: 0,
             metrics: Vec::new(),
             rejections: Vec::new(),
         }
+    }
+
+    /// Whether actions carry `_id` = the CloudWatch event id (the default: redelivery is then
+    /// idempotent). Off for OpenSearch Serverless time-series collections, which refuse custom
+    /// ids: delivery becomes at-least-once.
+    pub fn with_document_ids(mut self, on: bool) -> Self {
+        self.document_ids = on;
+        self
     }
 
     /// Serialises one document into the current chunk, starting a new chunk when a bound is hit.
@@ -299,7 +332,8 @@ impl BulkBodyBuilder {
         doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
         let chunk = &mut self.current;
         let start = chunk.body.len();
-        write_create_action(&mut chunk.body, &self.index_scratch, doc.id);
+        let id = self.document_ids.then_some(doc.id);
+        write_create_action(&mut chunk.body, &self.index_scratch, id);
         let source_start = chunk.body.len();
         if serde_json::to_writer(&mut chunk.body, doc).is_err() {
             chunk.body.truncate(start);
@@ -668,6 +702,28 @@ mod tests {
         );
         assert_eq!(salvage_source(b"not json", "r"), None);
         assert_eq!(salvage_source(br#"{"body":"x"}"#, "r"), None);
+    }
+
+    #[test]
+    fn without_document_ids_actions_carry_no_id_but_items_remember_it() {
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder =
+            BulkBodyBuilder::new("shiplog", ChunkLimits::default()).with_document_ids(false);
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        let chunk = &builder.finish()[0];
+        let action: Value = serde_json::from_slice(chunk.action(0).unwrap()).unwrap();
+        assert!(action["create"].get("_id").is_none());
+        assert!(action["create"]["_index"]
+            .as_str()
+            .unwrap()
+            .starts_with("shiplog-"));
+        assert!(!chunk.items()[0].id.is_empty());
+        // Salvage keeps the id-less action.
+        let mut out = Chunk::new();
+        out.push_rewritten(chunk, 0, b"{}", true);
+        assert_eq!(out.action(0), chunk.action(0));
     }
 
     #[test]

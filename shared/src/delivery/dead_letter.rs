@@ -264,7 +264,9 @@ pub fn decode(body: &[u8]) -> Result<Vec<DeadLetterEntry>, DeadLetterError> {
         let mut action = Vec::new();
         match &rec.action {
             Some(raw) => action.extend_from_slice(raw.get().as_bytes()),
-            None => crate::delivery::bulk::write_create_action(&mut action, &rec.index, &rec.id),
+            None => {
+                crate::delivery::bulk::write_create_action(&mut action, &rec.index, Some(&rec.id))
+            }
         }
         while action.last() == Some(&b'\n') {
             action.pop();
@@ -284,8 +286,9 @@ pub fn decode(body: &[u8]) -> Result<Vec<DeadLetterEntry>, DeadLetterError> {
     Ok(entries)
 }
 
-/// Chunks re-sending `entries` within `limits` (their exact sources, as `create` actions on their
-/// index and id; salvaged entries stay salvaged, so they are not salvaged twice).
+/// Chunks re-sending `entries` within `limits`: their exact action and source lines (so a `create`
+/// on the original index and `_id`); salvaged entries stay salvaged, so they are not salvaged
+/// twice.
 pub fn to_chunks(entries: &[DeadLetterEntry], limits: &ChunkLimits) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut chunk = Chunk::new();
@@ -296,7 +299,7 @@ pub fn to_chunks(entries: &[DeadLetterEntry], limits: &ChunkLimits) -> Vec<Chunk
         {
             chunks.push(std::mem::take(&mut chunk));
         }
-        chunk.push_source(&e.index, &e.id, e.event_time, &e.source);
+        chunk.push_action_and_source(&e.action, &e.index, &e.id, e.event_time, &e.source);
         if e.salvaged {
             if let Some(last) = chunk.items_mut().last() {
                 last.salvaged = true;

@@ -11,6 +11,7 @@
 //! | `OPENSEARCH_BULK_MAX_BYTES` | uncompressed bytes per `_bulk` request | 5 MiB |
 //! | `OPENSEARCH_BULK_MAX_ACTIONS` | documents per `_bulk` request | 5000 |
 //! | `OPENSEARCH_MANAGE_TEMPLATE` | install/upgrade the index template (`true`/`false`) | `true` |
+//! | `OPENSEARCH_DOCUMENT_IDS` | send `_id` = CloudWatch event id (`false` for Serverless time-series collections: at-least-once) | `true` |
 //! | `DEAD_LETTER_BUCKET` | S3 bucket for documents that could not be indexed | — |
 //!
 //! Exactly one of `OPENSEARCH_ENDPOINT` and `OPENSEARCH_DOMAIN` must be set.
@@ -37,6 +38,8 @@ pub const ENV_BULK_MAX_BYTES: &str = "OPENSEARCH_BULK_MAX_BYTES";
 pub const ENV_BULK_MAX_ACTIONS: &str = "OPENSEARCH_BULK_MAX_ACTIONS";
 /// `OPENSEARCH_MANAGE_TEMPLATE`.
 pub const ENV_MANAGE_TEMPLATE: &str = "OPENSEARCH_MANAGE_TEMPLATE";
+/// `OPENSEARCH_DOCUMENT_IDS`.
+pub const ENV_DOCUMENT_IDS: &str = "OPENSEARCH_DOCUMENT_IDS";
 /// `DEAD_LETTER_BUCKET`.
 pub const ENV_DEAD_LETTER_BUCKET: &str = "DEAD_LETTER_BUCKET";
 
@@ -103,6 +106,9 @@ pub struct OpenSearchConfig {
     pub chunk_limits: ChunkLimits,
     /// Install/upgrade the index template.
     pub manage_template: bool,
+    /// Actions carry `_id` = the CloudWatch event id (exactly-once); off for Serverless
+    /// time-series collections (at-least-once).
+    pub document_ids: bool,
     /// Dead-letter bucket.
     pub dead_letter_bucket: Option<String>,
 }
@@ -223,6 +229,9 @@ impl OpenSearchConfig {
         let manage_template = get(ENV_MANAGE_TEMPLATE)
             .and_then(|v| parse_bool(ENV_MANAGE_TEMPLATE, &v, &mut problems))
             .unwrap_or(true);
+        let document_ids = get(ENV_DOCUMENT_IDS)
+            .and_then(|v| parse_bool(ENV_DOCUMENT_IDS, &v, &mut problems))
+            .unwrap_or(true);
         let index_prefix = get(ENV_INDEX_PREFIX).unwrap_or_else(|| DEFAULT_INDEX_PREFIX.to_owned());
         match endpoint {
             Some(endpoint) if problems.is_empty() => Ok(OpenSearchConfig {
@@ -233,6 +242,7 @@ impl OpenSearchConfig {
                 compression,
                 chunk_limits,
                 manage_template,
+                document_ids,
                 dead_letter_bucket: get(ENV_DEAD_LETTER_BUCKET),
             }),
             _ => Err(ConfigError { problems }),
@@ -287,6 +297,7 @@ mod tests {
         assert_eq!(c.chunk_limits, ChunkLimits::default());
         assert_eq!(c.index_prefix, "shiplog");
         assert!(c.manage_template);
+        assert!(c.document_ids);
         assert_eq!(c.dead_letter_bucket, None);
     }
 
@@ -304,6 +315,7 @@ mod tests {
             (ENV_BULK_MAX_BYTES, "1000000"),
             (ENV_BULK_MAX_ACTIONS, "100"),
             (ENV_MANAGE_TEMPLATE, "off"),
+            (ENV_DOCUMENT_IDS, "false"),
             (ENV_DEAD_LETTER_BUCKET, "dlq"),
         ]))
         .unwrap();
@@ -318,6 +330,7 @@ mod tests {
             }
         );
         assert!(!c.manage_template);
+        assert!(!c.document_ids);
         assert_eq!(c.index_prefix, "acme");
         assert_eq!(c.dead_letter_bucket.as_deref(), Some("dlq"));
     }
