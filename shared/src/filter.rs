@@ -187,13 +187,19 @@ impl Filter {
     }
 }
 
-/// FNV-1a of the id mapped to `[0, 1)`.
+/// FNV-1a of the id, finalised with the splitmix64 mixer (FNV's high bits are poorly mixed for
+/// short, similar ids), mapped to `[0, 1)`.
 fn unit_hash(id: &str) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in id.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod rejection;
 #[cfg(feature = "aws")]
 pub mod sinks;
+pub mod subscribe;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};

@@ -61,6 +61,14 @@ pub enum RejectReason {
     MetricDimensionTooLong,
     /// Namespace empty, too long, or starting with `AWS/`.
     MetricInvalidNamespace,
+    // ---- aggregated datums, checked again just before publishing ----
+    /// A datum breaks a structural rule of PutMetricData that aggregation never produces but a
+    /// caller-built datum can: no values, more than 150 values, `Counts` not matching `Values`,
+    /// a count that is not a positive finite number, a repeated dimension name.
+    MetricDatumMalformed,
+    /// EMF only: a metric name equal to one of its dimension names or to `_aws` (both would be
+    /// the same member of the EMF document).
+    MetricNameConflict,
 }
 
 impl RejectReason {
@@ -92,6 +100,8 @@ impl RejectReason {
             MetricTooManyDimensions => "metric-too-many-dimensions",
             MetricDimensionTooLong => "metric-dimension-too-long",
             MetricInvalidNamespace => "metric-invalid-namespace",
+            MetricDatumMalformed => "metric-datum-malformed",
+            MetricNameConflict => "metric-name-conflict",
         }
     }
 
@@ -219,6 +229,8 @@ mod tests {
             MetricTooManyDimensions,
             MetricDimensionTooLong,
             MetricInvalidNamespace,
+            MetricDatumMalformed,
+            MetricNameConflict,
         ] {
             assert_eq!(
                 serde_json::to_value(r).unwrap(),

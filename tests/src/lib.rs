@@ -16,5 +16,6 @@ pub fn corpus_path(rel: &str) -> PathBuf {
 }
 
 pub mod fake_opensearch;
-pub mod moto_s3;
+pub mod moto;
 pub mod oracle;
+pub mod runtime_api;

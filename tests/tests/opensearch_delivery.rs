@@ -18,7 +18,7 @@ use shiplog::sinks::opensearch::{
 use shiplog_tests::fake_opensearch::{
     FakeAuth, FakeOpenSearch, Faults, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY,
 };
-use shiplog_tests::moto_s3::MotoServer;
+use shiplog_tests::moto::MotoServer;
 use shiplog_tests::{corpus_path, repo_root};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -574,6 +574,15 @@ async fn gzip_is_on_by_default_and_switchable_off() {
     assert_exactly_once_or_dead_lettered(&plain, &b.expected, &d.dead, &d.outcome);
 }
 
+/// An S3 client for moto (path-style addressing).
+fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 fn test_credentials(secret: &str) -> aws_credential_types::provider::SharedCredentialsProvider {
     aws_credential_types::provider::SharedCredentialsProvider::new(
         aws_credential_types::Credentials::new(TEST_ACCESS_KEY, secret, None, None, "test"),
@@ -735,9 +744,10 @@ async fn leftovers_without_a_dead_letter_bucket_are_an_error_carrying_the_outcom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadline_is_respected_leftovers_land_in_s3_and_redrive_indexes_them_exactly_once() {
     let moto = MotoServer::start().unwrap();
-    let s3 = moto.s3();
+    let sdk = moto.sdk_config().await;
+    let s3 = s3_client(&sdk);
     s3.create_bucket().bucket("dlq").send().await.unwrap();
-    let store = DeadLetterStore::from_sdk_config(&moto.sdk_config(), "dlq");
+    let store = DeadLetterStore::from_sdk_config(&sdk, "dlq");
     let b = batch(small_chunks());
     let fake = FakeOpenSearch::start(
         FakeAuth::None,
@@ -900,7 +910,7 @@ async fn deadline_is_respected_leftovers_land_in_s3_and_redrive_indexes_them_exa
 #[tokio::test]
 async fn basic_auth_credentials_come_from_secrets_manager() {
     let moto = MotoServer::start().unwrap();
-    let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk_config());
+    let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
     sm.create_secret()
         .name("shiplog/opensearch")
         .secret_string(r#"{"username":"shiplog","password":"s3cr3t:pw"}"#)
@@ -948,7 +958,7 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
         resolve_domain, DocumentDestination, OpenSearchConfig, OpenSearchError, OpenSearchShipper,
     };
     let moto = MotoServer::start().unwrap();
-    let sdk = moto.sdk_config();
+    let sdk = moto.sdk_config().await;
 
     // OPENSEARCH_DOMAIN: DescribeDomain gives the endpoint (the VPC one for a VPC domain).
     let os = aws_sdk_opensearch::Client::new(&sdk);
@@ -984,7 +994,7 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
         .send()
         .await
         .unwrap();
-    moto.s3()
+    s3_client(&sdk)
         .create_bucket()
         .bucket("dlq")
         .send()

@@ -433,12 +433,15 @@ fn app_record(mut obj: Object) -> ParsedLine<'static> {
             None => s,
         },
         Some(Value::Object(message)) => {
-            let body = match message.get("message") {
-                Some(Value::String(s)) => s.clone(),
+            let inner_error = error_of(&message);
+            // A Node error object logged as the message reads best as "Type: message".
+            let body = match (message.get("message"), &inner_error) {
+                (Some(Value::String(s)), _) => s.clone(),
+                (_, Some(e)) if e.kind.is_some() || e.message.is_some() => error_summary(e),
                 _ => compact_json(&Value::Object(message.clone())),
             };
             if error.is_none() {
-                line.error = error_of(&message).map(Box::new);
+                line.error = inner_error.map(Box::new);
             }
             obj.insert("message".to_owned(), Value::Object(message));
             body
@@ -1030,7 +1033,10 @@ mod tests {
         let line = parse_id(APP_LOGS_JSONL, "jsonapp-03-node-error-object");
         let fields = line.fields.unwrap();
         assert_eq!(fields["message"]["errorType"], "TypeError");
-        assert!(line.body.starts_with("{\"errorMessage\":"), "{}", line.body);
+        assert_eq!(
+            line.body,
+            "TypeError: Cannot read properties of undefined (reading 'id')"
+        );
         assert_eq!(
             line.request_id.as_deref(),
             Some("0d2b1e6c-3f6a-4f4a-9d2e-0b4a1c2d3e4f")

@@ -3,6 +3,7 @@
 //! (what to retry, what to split, what to dead-letter) is a pure function in
 //! [`crate::delivery`], tested without a socket.
 
+pub mod cloudwatch;
 pub mod dead_letter;
 pub mod opensearch;
 

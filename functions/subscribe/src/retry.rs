@@ -1,0 +1,265 @@
+//! Retries for AWS calls: one pure classification of an error (retry, re-describe, not found,
+//! broken deploy, give up), exponential backoff with full jitter, and the retry loop that also
+//! takes a token from the client-side rate limiter before every attempt.
+//!
+//! The SDK clients are built with their own retries disabled ([`crate::deps`]) so that this is
+//! the one retry layer: the SDK's standard mode does not retry `OperationAbortedException`, and
+//! `LimitExceededException` must not be blindly retried (it can mean "no free filter slot").
+
+use crate::config::RetryPolicy;
+use crate::rate::RateLimiter;
+use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+/// Error codes that mean "slow down or try again".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "OperationAbortedException",
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// The message CloudWatch Logs answers when it cannot invoke a Lambda destination.
+pub const NOT_INVOKABLE_MESSAGE: &str = "Could not execute the lambda function";
+
+/// What a failed call means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Throttling, `OperationAbortedException`, 5xx, transport: retry with backoff.
+    Transient,
+    /// `LimitExceededException`: throttling or no free slot; the caller re-describes.
+    LimitExceeded,
+    /// `ResourceNotFoundException`.
+    NotFound,
+    /// CloudWatch Logs cannot invoke the destination function: the deploy is broken.
+    DestinationNotInvokable,
+    /// Anything else: give up.
+    Permanent,
+}
+
+/// A failed call, classified.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: {code}: {message} (after {attempts} attempt(s))")]
+pub struct CallError {
+    /// The API operation.
+    pub operation: &'static str,
+    /// Its class.
+    pub class: ErrorClass,
+    /// Error code (or the transport failure kind).
+    pub code: String,
+    /// Error message.
+    pub message: String,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// Classifies an error by code, message and HTTP status (pure).
+pub fn classify_code(code: Option<&str>, message: Option<&str>, status: Option<u16>) -> ErrorClass {
+    match code {
+        Some("LimitExceededException") => ErrorClass::LimitExceeded,
+        Some("ResourceNotFoundException") => ErrorClass::NotFound,
+        Some("InvalidParameterException")
+            if message.is_some_and(|m| m.contains(NOT_INVOKABLE_MESSAGE)) =>
+        {
+            ErrorClass::DestinationNotInvokable
+        }
+        Some(code) if TRANSIENT_CODES.contains(&code) => ErrorClass::Transient,
+        _ if status.is_some_and(|s| s >= 500 || s == 429) => ErrorClass::Transient,
+        _ => ErrorClass::Permanent,
+    }
+}
+
+/// Classifies an SDK error of any operation.
+pub fn classify<E>(operation: &'static str, error: &SdkError<E>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    let (class, code, message) = match error {
+        SdkError::ServiceError(context) => {
+            let service_error = context.err();
+            let status = Some(context.raw().status().as_u16());
+            let class = classify_code(service_error.code(), service_error.message(), status);
+            let code = service_error
+                .code()
+                .map(str::to_owned)
+                .or_else(|| status.map(|s| format!("HTTP {s}")))
+                .unwrap_or_else(|| "Unknown".to_owned());
+            let message = service_error
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| service_error.to_string());
+            (class, code, message)
+        }
+        SdkError::TimeoutError(_) => (
+            ErrorClass::Transient,
+            "Timeout".to_owned(),
+            format!("{error:?}"),
+        ),
+        SdkError::DispatchFailure(failure) => (
+            ErrorClass::Transient,
+            "DispatchFailure".to_owned(),
+            format!("{failure:?}"),
+        ),
+        SdkError::ResponseError(_) => (
+            ErrorClass::Transient,
+            "ResponseError".to_owned(),
+            format!("{error:?}"),
+        ),
+        _ => (
+            ErrorClass::Permanent,
+            "SdkError".to_owned(),
+            format!("{error:?}"),
+        ),
+    };
+    CallError {
+        operation,
+        class,
+        code,
+        message,
+        attempts: 1,
+    }
+}
+
+/// Backoff before retry number `attempt` (0-based): uniformly random in
+/// `0 ..= min(cap, base · 2^attempt)` ("full jitter"), from the random value `random`.
+pub fn full_jitter(attempt: u32, policy: &RetryPolicy, random: u64) -> Duration {
+    let exponential = policy
+        .base
+        .checked_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
+        .unwrap_or(policy.cap);
+    let ceiling = exponential.min(policy.cap);
+    let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(random % ceiling_ms.saturating_add(1))
+}
+
+/// A random value for jitter (std's per-instance random hash keys; no crypto needed).
+pub fn random_u64() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(u64::from(std::process::id()));
+    hasher.finish()
+}
+
+/// Runs `call` until it succeeds, fails non-transiently, or `policy.max_attempts` are spent,
+/// taking a rate-limiter token before every attempt and sleeping with full jitter between.
+pub async fn with_retry<T, E, F, Fut>(
+    operation: &'static str,
+    policy: &RetryPolicy,
+    limiter: &RateLimiter,
+    call: F,
+) -> Result<T, CallError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E>>>,
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    let mut attempt: u32 = 0;
+    loop {
+        limiter.acquire().await;
+        let error = match call().await {
+            Ok(value) => return Ok(value),
+            Err(error) => classify(operation, &error),
+        };
+        attempt += 1;
+        if error.class != ErrorClass::Transient || attempt >= policy.max_attempts {
+            return Err(CallError {
+                attempts: attempt,
+                ..error
+            });
+        }
+        let delay = full_jitter(attempt - 1, policy, random_u64());
+        tracing::debug!(operation, attempt, delay_ms = delay.as_millis() as u64, code = %error.code, "retrying");
+        tokio::time::sleep(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_aborted_and_5xx_are_transient() {
+        assert_eq!(
+            classify_code(Some("ThrottlingException"), None, Some(400)),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            classify_code(Some("OperationAbortedException"), None, Some(400)),
+            ErrorClass::Transient
+        );
+        assert_eq!(classify_code(None, None, Some(503)), ErrorClass::Transient);
+        assert_eq!(
+            classify_code(Some("SomethingNew"), None, Some(500)),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            classify_code(Some("AccessDeniedException"), None, Some(400)),
+            ErrorClass::Permanent
+        );
+    }
+
+    #[test]
+    fn limit_exceeded_is_not_blindly_retried() {
+        assert_eq!(
+            classify_code(
+                Some("LimitExceededException"),
+                Some("Resource limit exceeded."),
+                Some(400)
+            ),
+            ErrorClass::LimitExceeded
+        );
+    }
+
+    #[test]
+    fn could_not_execute_the_lambda_function_means_a_broken_deploy() {
+        assert_eq!(
+            classify_code(
+                Some("InvalidParameterException"),
+                Some("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function."),
+                Some(400)
+            ),
+            ErrorClass::DestinationNotInvokable
+        );
+        assert_eq!(
+            classify_code(
+                Some("InvalidParameterException"),
+                Some("bad pattern"),
+                Some(400)
+            ),
+            ErrorClass::Permanent
+        );
+    }
+
+    #[test]
+    fn full_jitter_stays_under_the_exponential_ceiling_and_the_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        };
+        assert_eq!(full_jitter(0, &policy, 0), Duration::ZERO);
+        assert_eq!(full_jitter(0, &policy, 100), Duration::from_millis(100));
+        assert_eq!(full_jitter(0, &policy, 101), Duration::ZERO);
+        assert_eq!(full_jitter(2, &policy, 399), Duration::from_millis(399));
+        for attempt in 0..40 {
+            for random in [0, 7, 999, 1000, u64::MAX] {
+                assert!(full_jitter(attempt, &policy, random) <= policy.cap);
+            }
+        }
+    }
+
+    #[test]
+    fn random_values_differ_between_calls() {
+        let values: std::collections::HashSet<u64> = (0..8).map(|_| random_u64()).collect();
+        assert!(values.len() > 1);
+    }
+}
