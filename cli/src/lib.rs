@@ -1,5 +1,6 @@
-//! The `shiplog` command: `replay` (the local main job), and the tools around it.
+//! The `shiplog` command: `replay` (the local main job), and the tools around it (`bench`).
 
+pub mod bench;
 pub mod inputs;
 pub mod ndjson;
 pub mod redrive;
@@ -34,6 +35,9 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Re-send dead-lettered documents (s3://bucket/prefix) to OpenSearch.
     Redrive(redrive::RedriveArgs),
+    /// Measure the pipeline against the floor on a generated (or given) workload; or write the
+    /// workload with --generate.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line and returns the process exit status.
@@ -41,5 +45,6 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
         Command::Redrive(args) => redrive::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

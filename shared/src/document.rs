@@ -11,6 +11,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
+mod write;
+
+pub use write::write_json_str;
+
 /// Facts shared by every document of one batch (`resource.*`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchResource<'a> {
@@ -106,12 +110,26 @@ impl<'r> Document<'r> {
     }
 }
 
+/// Pushes `v` in decimal, left-padded with zeros to `width` digits (no allocation: this runs
+/// once per document).
 fn push_padded(out: &mut String, v: u32, width: usize) {
-    let s = v.to_string();
-    for _ in s.len()..width {
+    let mut digits = [b'0'; 10];
+    let mut n = v;
+    let mut len = 0;
+    loop {
+        digits[digits.len() - 1 - len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
         out.push('0');
     }
-    out.push_str(&s);
+    let start = digits.len() - len;
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or("0"));
 }
 
 fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
@@ -130,22 +148,41 @@ fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
 
 /// The W3C trace id (32 lowercase hex) of an X-Ray trace id `1-<8 hex>-<24 hex>`.
 pub fn w3c_trace_id(xray: &str) -> Option<String> {
-    let rest = xray.strip_prefix("1-")?;
-    let (time, id) = rest.split_once('-')?;
-    if time.len() != 8
-        || id.len() != 24
-        || !time
-            .bytes()
-            .chain(id.bytes())
-            .all(|b| b.is_ascii_hexdigit())
-    {
-        return None;
+    W3cTraceId::from_xray(xray).map(|id| id.as_str().to_owned())
+}
+
+/// A W3C trace id held inline (no allocation per document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct W3cTraceId([u8; 32]);
+
+impl W3cTraceId {
+    /// `1-<8 hex>-<24 hex>` → the 32 hex digits, lowercased.
+    fn from_xray(xray: &str) -> Option<W3cTraceId> {
+        let rest = xray.strip_prefix("1-")?;
+        let (time, id) = rest.split_once('-')?;
+        if time.len() != 8 || id.len() != 24 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (dst, src) in out.iter_mut().zip(time.bytes().chain(id.bytes())) {
+            if !src.is_ascii_hexdigit() {
+                return None;
+            }
+            *dst = src.to_ascii_lowercase();
+        }
+        Some(W3cTraceId(out))
     }
-    let mut s = String::with_capacity(32);
-    s.push_str(time);
-    s.push_str(id);
-    s.make_ascii_lowercase();
-    Some(s)
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl Serialize for W3cTraceId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 fn is_span_id(s: &str) -> bool {
@@ -316,7 +353,7 @@ struct SourceView<'r> {
     #[serde(skip_serializing_if = "Option::is_none")]
     severity: Option<Severity>,
     #[serde(rename = "traceId", skip_serializing_if = "Option::is_none")]
-    trace_id: Option<String>,
+    trace_id: Option<W3cTraceId>,
     #[serde(rename = "spanId", skip_serializing_if = "Option::is_none")]
     span_id: Option<&'r str>,
     event: EventView<'r>,
@@ -326,6 +363,21 @@ struct SourceView<'r> {
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(s)
+    }
+}
+
+impl<'r> Document<'r> {
+    /// Writes the `_source` JSON into `out`: the same bytes as `serde_json::to_writer(out, self)`,
+    /// about three times faster (keys are written as literals, strings escaped eight bytes at a
+    /// time). On `Err` (a nested value serde_json could not write) `out` may hold a partial
+    /// document: truncate it to its previous length.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        self.view().write_json(out)
+    }
+
+    /// The serialisable shape of the document, every optional part resolved.
+    fn view(&self) -> SourceView<'_> {
         let line = self.line;
         let res = self.resource;
         let origin = line.origin.as_deref();
@@ -384,7 +436,7 @@ impl Serialize for Document<'_> {
                 truncated: self.truncated_from,
             },
         );
-        let view = SourceView {
+        SourceView {
             timestamp: self.timestamp(),
             observed: self.observed,
             body: &self.body,
@@ -392,7 +444,7 @@ impl Serialize for Document<'_> {
                 text: l.as_str(),
                 number: l.otel_number(),
             }),
-            trace_id: xray.and_then(w3c_trace_id),
+            trace_id: xray.and_then(W3cTraceId::from_xray),
             span_id: segment.filter(|s| is_span_id(s)),
             event: EventView {
                 name: line.kind,
@@ -423,8 +475,7 @@ impl Serialize for Document<'_> {
                 },
                 shiplog,
             },
-        };
-        view.serialize(s)
+        }
     }
 }
 
@@ -526,6 +577,23 @@ mod tests {
         assert!(doc.body.ends_with(TRUNCATION_MARKER));
         let v = serde_json::to_value(&doc).unwrap();
         assert_eq!(v["attributes"]["shiplog"]["truncated"], json!(2000));
+    }
+
+    #[test]
+    fn padded_numbers_have_at_least_the_width() {
+        for (v, width, want) in [
+            (7, 2, "07"),
+            (12, 2, "12"),
+            (2025, 4, "2025"),
+            (5, 4, "0005"),
+            (0, 2, "00"),
+            (123_456, 4, "123456"),
+            (u32::MAX, 4, "4294967295"),
+        ] {
+            let mut s = String::from("x");
+            push_padded(&mut s, v, width);
+            assert_eq!(s, format!("x{want}"));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!                          metric points ◄── parse::monitoring ◄───────────┘
 //! ```
 
+pub mod bench;
 pub mod correlate;
 pub mod decode;
 pub mod delivery;

@@ -38,6 +38,13 @@ impl EpochMillis {
 
     /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` into `out`.
     pub fn write_rfc3339(self, out: &mut String) {
+        let buf = self.rfc3339_bytes();
+        // All bytes of the buffer are ASCII digits or separators.
+        out.push_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00.000Z"));
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` as 24 ASCII bytes (no allocation).
+    pub fn rfc3339_bytes(self) -> [u8; 24] {
         let days = self.0.div_euclid(86_400_000);
         let ms_of_day = self.0.rem_euclid(86_400_000);
         let (y, m, d) = civil_from_days(days);
@@ -60,8 +67,7 @@ impl EpochMillis {
         buf[21] = b'0' + ((ms / 10) % 10) as u8;
         buf[22] = b'0' + (ms % 10) as u8;
         buf[23] = b'Z';
-        // All bytes written above are ASCII digits or separators.
-        out.push_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00.000Z"));
+        buf
     }
 
     /// RFC 3339 with milliseconds, UTC.
@@ -80,9 +86,8 @@ impl fmt::Display for EpochMillis {
 
 impl Serialize for EpochMillis {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = String::with_capacity(24);
-        self.write_rfc3339(&mut buf);
-        s.serialize_str(&buf)
+        let buf = self.rfc3339_bytes();
+        s.serialize_str(std::str::from_utf8(&buf).unwrap_or("1970-01-01T00:00:00.000Z"))
     }
 }
 

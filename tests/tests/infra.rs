@@ -107,10 +107,11 @@ const SUBSCRIBE_ENV: &[&str] = &[
     "FILTER_PATTERN",
     "INCLUDE_PREFIXES",
     "EXCLUDE_PREFIXES",
-    "EXCLUDE_REGEX",
+    "INCLUDE_PATTERN",
     "RETENTION_DAYS",
     "OWN_LOG_GROUPS",
-    "MODE",
+    "SUBSCRIPTION_MODE",
+    "CLEANUP_ON_DELETE",
 ];
 
 /// Actions that have no resource type in IAM, so `Resource: "*"` is the only way to grant them.
@@ -912,7 +913,7 @@ fn environment_names_match_the_configuration_contract() {
                 "FILTER_NAME",
                 "FILTER_PATTERN",
                 "OWN_LOG_GROUPS",
-                "MODE",
+                "SUBSCRIPTION_MODE",
             ][..],
         ),
     ] {
@@ -1660,5 +1661,32 @@ fn readme_documents_the_deploy() {
     }
     for var in SHIP_LOGS_ENV.iter().chain(SUBSCRIBE_ENV) {
         assert!(readme.contains(var), "{README} does not document {var}");
+    }
+}
+
+/// Names of the `pub const X: &str = "X";` environment constants declared in a config module.
+fn config_env_names(rel: &str) -> Vec<String> {
+    let src = std::fs::read_to_string(shiplog_tests::repo_root().join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let re = regex::Regex::new(r#"pub const ([A-Z0-9_]+): &str = "([A-Z0-9_]+)";"#).unwrap();
+    re.captures_iter(&src)
+        .filter(|c| c[1] == c[2])
+        .map(|c| c[2].to_owned())
+        .collect()
+}
+
+#[test]
+fn every_subscribe_environment_variable_is_read_by_its_config() {
+    let known = config_env_names("functions/subscribe/src/config.rs");
+    assert!(known.contains(&"DESTINATION_ARN".to_owned()), "{known:?}");
+    let (id, function) = function_by_binary(SUBSCRIBE_BINARY);
+    let vars = function["Properties"]["Environment"]["Variables"]
+        .as_object()
+        .unwrap();
+    for name in vars.keys() {
+        assert!(
+            known.contains(name),
+            "{id} sets {name}, which the subscribe config never reads"
+        );
     }
 }

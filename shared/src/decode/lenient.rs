@@ -111,12 +111,21 @@ impl<'a> JsonScalar<'a> {
     /// An identifier: a string as is, an integer as its decimal form. Numbers that are not exact
     /// integers (fractions, or beyond 2^53 once read as a float) give `None`.
     pub(crate) fn into_id(self) -> Option<Cow<'a, str>> {
+        self.try_into_id().ok()
+    }
+
+    /// Like [`JsonScalar::into_id`], but gives the scalar back when it is not an id, so that the
+    /// caller describes it only on failure (formatting on the hot path costs more than the
+    /// event itself).
+    pub(crate) fn try_into_id(self) -> Result<Cow<'a, str>, Self> {
         match self {
-            JsonScalar::Str(s) => Some(s),
-            JsonScalar::U64(n) => Some(Cow::Owned(n.to_string())),
-            JsonScalar::I64(n) => Some(Cow::Owned(n.to_string())),
-            JsonScalar::F64(f) => exact_integer(f).map(|n| Cow::Owned(n.to_string())),
-            JsonScalar::Other(_) => None,
+            JsonScalar::Str(s) => Ok(s),
+            JsonScalar::U64(n) => Ok(Cow::Owned(n.to_string())),
+            JsonScalar::I64(n) => Ok(Cow::Owned(n.to_string())),
+            JsonScalar::F64(f) => exact_integer(f)
+                .map(|n| Cow::Owned(n.to_string()))
+                .ok_or(JsonScalar::F64(f)),
+            other @ JsonScalar::Other(_) => Err(other),
         }
     }
 

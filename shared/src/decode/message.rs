@@ -182,11 +182,14 @@ fn read_event(slot: Slot<EventWire<'_>>, index: usize) -> Result<LogEvent<'_>, R
             )))
         }
     };
-    let id_found = wire.id.describe();
-    let Some(id) = wire.id.into_id() else {
-        return Err(anonymous_event_rejection(format!(
-            "logEvents[{index}] needs a string or integer id, found {id_found}"
-        )));
+    let id = match wire.id.try_into_id() {
+        Ok(id) => id,
+        Err(not_an_id) => {
+            return Err(anonymous_event_rejection(format!(
+                "logEvents[{index}] needs a string or integer id, found {}",
+                not_an_id.describe()
+            )))
+        }
     };
     let Some(timestamp) = wire.timestamp.as_integer().and_then(EpochMillis::new) else {
         return Err(Rejection::event(

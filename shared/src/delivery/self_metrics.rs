@@ -83,7 +83,7 @@ impl LagSamples {
     fn record(&mut self, t: EpochMillis) {
         self.oldest = Some(self.oldest.map_or(t.0, |o| o.min(t.0)));
         let stride = self.stride.max(1);
-        if self.seen % stride == 0 {
+        if self.seen.is_multiple_of(stride) {
             if self.samples.len() >= MAX_LAG_SAMPLES {
                 let mut i = 0;
                 self.samples.retain(|_| {
@@ -92,7 +92,7 @@ impl LagSamples {
                 });
                 self.stride = stride * 2;
             }
-            if self.seen % self.stride.max(1) == 0 {
+            if self.seen.is_multiple_of(self.stride.max(1)) {
                 self.samples.push(t.0);
             }
         }

@@ -390,7 +390,7 @@ fn dict_message_renders_compact_json_and_stays_in_fields() {
     let (line, _) = parse(&record(POWERTOOLS_PY, "ptpy-02-dict-message").message);
     assert_eq!(
         line.body,
-        r#"{"charge_id":"ch_AZFlk2345C0","operation":"collect_payment"}"#
+        r#"{"operation":"collect_payment","charge_id":"ch_AZFlk2345C0"}"#
     );
 }
 

@@ -1,0 +1,550 @@
+//! The document's `_source` written straight into a byte buffer, byte for byte what
+//! `serde_json::to_writer` writes for the same view (a test holds the two together), without
+//! serde's per-key escaping: keys are literals, strings are escaped eight bytes at a time, and
+//! only the rare nested values (REPORT numbers, platform details, error reports, structured
+//! fields) go through serde_json.
+
+use super::{
+    AttributesView, AwsAttributes, CloudView, EventView, FaasAttributes, FaasResource, LambdaView,
+    LogResource, ResourceView, ShiplogAttributes, SourceView, XrayView,
+};
+use crate::model::Format;
+use serde::Serialize;
+
+/// Bytes examined per step of the escape scan.
+const WORD: usize = 8;
+/// `0x01` in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; WORD]);
+/// `0x80` in every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; WORD]);
+/// Lowercase hex digits of `\u00XX` escapes (serde_json writes lowercase).
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// True when some byte of `w` is below `0x20`, a `"` or a `\`: the bytes JSON escapes.
+/// (SWAR: a byte is flagged when subtracting borrows into its high bit while it had none;
+/// existence is exact because a borrow only starts at a byte that is itself flagged.)
+fn word_needs_escape(w: u64) -> bool {
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    let q = w ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q & HIGHS;
+    let b = w ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b & HIGHS;
+    (control | quote | backslash) != 0
+}
+
+/// The escape serde_json writes for `b`, or `None` when `b` is written as is.
+fn escape_of(b: u8) -> Option<&'static [u8]> {
+    match b {
+        b'"' => Some(b"\\\""),
+        b'\\' => Some(b"\\\\"),
+        b'\n' => Some(b"\\n"),
+        b'\r' => Some(b"\\r"),
+        b'\t' => Some(b"\\t"),
+        0x08 => Some(b"\\b"),
+        0x0c => Some(b"\\f"),
+        0x00..=0x1f => Some(b"\\u00"),
+        _ => None,
+    }
+}
+
+/// Position of the first byte at or after `from` that JSON escapes: eight bytes per step, then
+/// byte by byte within the word that has one, and for the last few bytes.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(WORD);
+    let mut offset = from;
+    for word in words.by_ref() {
+        let w = u64::from_ne_bytes(<[u8; WORD]>::try_from(word).unwrap_or([0; WORD]));
+        if word_needs_escape(w) {
+            return word
+                .iter()
+                .position(|&b| escape_of(b).is_some())
+                .map(|p| offset + p);
+        }
+        offset += WORD;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| escape_of(b).is_some())
+        .map(|p| offset + p)
+}
+
+/// Writes `s` as a JSON string literal (quotes included), escaping exactly as serde_json does:
+/// `"` `\` and control characters; everything else, non-ASCII included, as is.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut i = 0;
+    while let Some(at) = next_escape(bytes, i) {
+        let b = bytes.get(at).copied().unwrap_or(b' ');
+        out.extend_from_slice(bytes.get(i..at).unwrap_or_default());
+        if let Some(escape) = escape_of(b) {
+            out.extend_from_slice(escape);
+            if escape == b"\\u00" {
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        i = at + 1;
+    }
+    out.extend_from_slice(bytes.get(i..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// Writes the decimal digits of `n`.
+fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(at..).unwrap_or_default());
+}
+
+/// `k!("name")` is the literal `"name":` (a member's key, written in one copy).
+macro_rules! k {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
+
+/// One JSON object being written: commas between members, keys as literals.
+struct Obj<'o> {
+    out: &'o mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'o> Obj<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, empty: true }
+    }
+
+    /// Writes a member's `"key":`, given as [`k!`] makes it (quotes and colon included, no
+    /// character that needs escaping), after a comma unless it is the first member.
+    fn key(&mut self, quoted_key: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.extend_from_slice(quoted_key.as_bytes());
+        self.out
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        write_json_str(self.key(key), value);
+    }
+
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+    }
+
+    fn opt_bool(&mut self, key: &str, value: Option<bool>) {
+        if let Some(v) = value {
+            let text: &[u8] = if v { b"true" } else { b"false" };
+            self.key(key).extend_from_slice(text);
+        }
+    }
+
+    fn serde<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> serde_json::Result<()> {
+        serde_json::to_writer(&mut *self.key(key), value)
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// The `event.name` / `attributes.log.format` word of a [`Format`] (its serde name).
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Plain => "plain",
+        Format::Platform => "platform",
+        Format::Nodejs => "nodejs",
+        Format::Python => "python",
+        Format::Java => "java",
+        Format::Go => "go",
+        Format::Dotnet => "dotnet",
+        Format::Ruby => "ruby",
+        Format::Rust => "rust",
+        Format::LambdaJson => "lambda_json",
+        Format::Json => "json",
+    }
+}
+
+impl SourceView<'_> {
+    /// Writes the view as serde_json would.
+    pub(super) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut o = Obj::open(out);
+        write_time(o.key(k!("@timestamp")), self.timestamp.rfc3339_bytes());
+        write_time(
+            o.key(k!("observedTimestamp")),
+            self.observed.rfc3339_bytes(),
+        );
+        o.str(k!("body"), self.body);
+        if let Some(sev) = &self.severity {
+            let mut s = Obj::open(o.key(k!("severity")));
+            s.str(k!("text"), sev.text);
+            write_u64(s.key(k!("number")), u64::from(sev.number));
+            s.close();
+        }
+        if let Some(id) = &self.trace_id {
+            o.str(k!("traceId"), id.as_str());
+        }
+        o.opt_str(k!("spanId"), self.span_id);
+        self.event.write_json(o.key(k!("event")))?;
+        self.resource.write_json(o.key(k!("resource")));
+        self.attributes.write_json(o.key(k!("attributes")))?;
+        o.close();
+        Ok(())
+    }
+}
+
+/// A timestamp's 24 ASCII bytes as a JSON string.
+fn write_time(out: &mut Vec<u8>, bytes: [u8; 24]) {
+    out.push(b'"');
+    out.extend_from_slice(&bytes);
+    out.push(b'"');
+}
+
+impl EventView<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut o = Obj::open(out);
+        o.str(k!("name"), self.name.as_str());
+        if let Some(e) = self.exception {
+            o.serde(k!("exception"), e)?;
+        }
+        o.close();
+        Ok(())
+    }
+}
+
+impl ResourceView<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        self.cloud.write_json(o.key(k!("cloud")));
+        if let Some(f) = &self.faas {
+            f.write_json(o.key(k!("faas")));
+        }
+        if let Some(aws) = &self.aws {
+            let mut a = Obj::open(o.key(k!("aws")));
+            aws.log.write_json(a.key(k!("log")));
+            a.close();
+        }
+        if let Some(service) = &self.service {
+            let mut s = Obj::open(o.key(k!("service")));
+            s.str(k!("name"), service.name);
+            s.close();
+        }
+        o.close();
+    }
+}
+
+impl CloudView<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.str(k!("provider"), self.provider);
+        if let Some(account) = &self.account {
+            let mut a = Obj::open(o.key(k!("account")));
+            a.str(k!("id"), account.id);
+            a.close();
+        }
+        o.opt_str(k!("region"), self.region);
+        o.close();
+    }
+}
+
+impl FaasResource<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.opt_str(k!("name"), self.name);
+        o.opt_str(k!("version"), self.version);
+        o.close();
+    }
+}
+
+impl LogResource<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        for (key, names) in [(k!("group"), &self.group), (k!("stream"), &self.stream)] {
+            if let Some(n) = names {
+                let mut g = Obj::open(o.key(key));
+                g.str(k!("names"), n.names);
+                g.close();
+            }
+        }
+        o.close();
+    }
+}
+
+impl AttributesView<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut o = Obj::open(out);
+        if let Some(f) = &self.faas {
+            f.write_json(o.key(k!("faas")));
+        }
+        if let Some(aws) = &self.aws {
+            aws.write_json(o.key(k!("aws")))?;
+        }
+        o.opt_str(k!("correlation_id"), self.correlation_id);
+        if let Some(ids) = &self.correlation {
+            o.serde(k!("correlation"), ids.0)?;
+        }
+        if let Some(fields) = self.fields {
+            o.serde(k!("fields"), fields)?;
+        }
+        let mut log = Obj::open(o.key(k!("log")));
+        log.str(k!("format"), format_name(self.log.format));
+        log.close();
+        if let Some(s) = &self.shiplog {
+            s.write_json(o.key(k!("shiplog")))?;
+        }
+        o.close();
+        Ok(())
+    }
+}
+
+impl FaasAttributes<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.opt_str(k!("invocation_id"), self.invocation_id);
+        o.opt_bool(k!("coldstart"), self.coldstart);
+        o.close();
+    }
+}
+
+impl AwsAttributes<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut o = Obj::open(out);
+        if let Some(x) = &self.xray {
+            x.write_json(o.key(k!("xray")));
+        }
+        match &self.lambda {
+            Some(LambdaView::Report(r)) => o.serde(k!("lambda"), *r)?,
+            Some(LambdaView::Platform(p)) => o.serde(k!("lambda"), *p)?,
+            None => {}
+        }
+        o.close();
+        Ok(())
+    }
+}
+
+impl XrayView<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.opt_str(k!("trace_id"), self.trace_id);
+        o.opt_str(k!("segment_id"), self.segment_id);
+        o.opt_bool(k!("sampled"), self.sampled);
+        o.close();
+    }
+}
+
+impl ShiplogAttributes {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut o = Obj::open(out);
+        o.opt_str(k!("metric_status"), self.metric_status);
+        if let Some(reason) = &self.metric_reason {
+            o.serde(k!("metric_reason"), reason)?;
+        }
+        if let Some(n) = self.truncated {
+            write_u64(o.key(k!("truncated")), n as u64);
+        }
+        o.close();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn escaped(s: &str) -> String {
+        let mut out = Vec::new();
+        write_json_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_like_serde_json() {
+        for s in [
+            "",
+            "plain ascii text that is longer than one word",
+            "quote \" and backslash \\ inside",
+            "tab\tnewline\nreturn\rbell\u{7}nul\u{0}esc\u{1b}del\u{7f}",
+            "\u{8}\u{c}\u{1f}",
+            "unicode é … 日本語 \u{a0}\u{a0}File",
+            "\"",
+            "ends with backslash\\",
+        ] {
+            assert_eq!(escaped(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        for n in [0u64, 7, 10, 99, 12_345, u64::MAX] {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn format_names_are_the_serde_names() {
+        for f in [
+            Format::Plain,
+            Format::Platform,
+            Format::Nodejs,
+            Format::Python,
+            Format::Java,
+            Format::Go,
+            Format::Dotnet,
+            Format::Ruby,
+            Format::Rust,
+            Format::LambdaJson,
+            Format::Json,
+        ] {
+            let serde = serde_json::to_string(&f).unwrap();
+            assert_eq!(format!("\"{}\"", format_name(f)), serde);
+        }
+    }
+
+    #[test]
+    fn kind_names_are_the_serde_names() {
+        use crate::model::Kind;
+        for k in [
+            Kind::App,
+            Kind::Start,
+            Kind::End,
+            Kind::Report,
+            Kind::InitStart,
+            Kind::InitReport,
+            Kind::RestoreStart,
+            Kind::RestoreReport,
+            Kind::Extension,
+            Kind::LogsSubscription,
+            Kind::RuntimeDone,
+            Kind::LogsDropped,
+            Kind::Platform,
+            Kind::Timeout,
+            Kind::RuntimeExit,
+            Kind::Metric,
+            Kind::Emf,
+        ] {
+            assert_eq!(
+                format!("\"{}\"", k.as_str()),
+                serde_json::to_string(&k).unwrap()
+            );
+        }
+    }
+
+    /// Every message of the corpus and of the benchmark workload, as documents in every
+    /// metric state and with and without a truncated body.
+    fn messages() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "jsonl") {
+                    for line in std::fs::read_to_string(&path).unwrap().lines() {
+                        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                        if let Some(m) = record["message"].as_str() {
+                            out.push(m.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus");
+        walk(std::path::Path::new(corpus), &mut out);
+        assert!(out.len() > 200, "corpus messages: {}", out.len());
+        let spec = crate::bench::WorkloadSpec {
+            payloads: 10,
+            events_per_payload: 300,
+            seed: 4,
+        };
+        for i in 0..spec.payloads {
+            let (_, _, events) = crate::bench::workload::payload_events(&spec, i);
+            out.extend(events.into_iter().map(|e| e.message));
+        }
+        out
+    }
+
+    #[test]
+    fn documents_are_written_byte_for_byte_like_serde_json() {
+        use crate::document::{BatchResource, Document, MetricStatus};
+        use crate::parse::{parse_line, ParseOptions};
+        use crate::rejection::RejectReason;
+        use crate::time::EpochMillis;
+        let full = BatchResource {
+            account_id: Some("123456789012"),
+            region: Some("eu-west-1"),
+            log_group: Some("/aws/lambda/order \"api\""),
+            log_stream: Some("2025/11/20/[$LATEST]abc"),
+            function_name: Some("order-api"),
+            function_version: Some("$LATEST"),
+        };
+        let empty = BatchResource::default();
+        let opts = ParseOptions::default();
+        let metrics = [
+            None,
+            Some(MetricStatus::Extracted),
+            Some(MetricStatus::Rejected(RejectReason::MetricValueNotFinite)),
+        ];
+        let mut checked = 0;
+        for (i, message) in messages().iter().enumerate() {
+            let line = parse_line(message, &opts);
+            let resource = if i.is_multiple_of(3) { &empty } else { &full };
+            let max_body = if i.is_multiple_of(5) { 40 } else { 1 << 20 };
+            let mut doc = Document::new(
+                "4242",
+                EpochMillis(1_763_640_000_123),
+                &line,
+                resource,
+                max_body,
+            );
+            doc.metric = metrics[i % metrics.len()];
+            let mut fast = b"prefix".to_vec();
+            doc.write_json(&mut fast).unwrap();
+            let mut serde = b"prefix".to_vec();
+            serde_json::to_writer(&mut serde, &doc).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&serde),
+                "message {message:?}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 3000, "{checked}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_escaped_like_serde_json(s in any::<String>()) {
+            prop_assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn control_heavy_strings_are_escaped_like_serde_json(
+            s in proptest::collection::vec(
+                prop_oneof![Just('"'), Just('\\'), Just('\n'), Just('a'), Just('é'),
+                            (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or('x'))],
+                0..40,
+            ).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            prop_assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap());
+        }
+    }
+}
