@@ -952,7 +952,7 @@ async fn basic_auth_credentials_come_from_secrets_manager() {
 #[tokio::test]
 async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_letters() {
     use shiplog::sinks::opensearch::config::{
-        ENV_AUTH, ENV_DEAD_LETTER_BUCKET, ENV_ENDPOINT, ENV_SECRET_ID,
+        ENV_AUTH, ENV_DEAD_LETTER_BUCKET, ENV_DEAD_LETTER_PREFIX, ENV_ENDPOINT, ENV_SECRET_ARN,
     };
     use shiplog::sinks::opensearch::{
         resolve_domain, DocumentDestination, OpenSearchConfig, OpenSearchError, OpenSearchShipper,
@@ -1012,7 +1012,8 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
     let env: BTreeMap<&str, String> = [
         (ENV_ENDPOINT, fake.url()),
         (ENV_AUTH, "basic".to_owned()),
-        (ENV_SECRET_ID, "os-basic".to_owned()),
+        (ENV_SECRET_ARN, "os-basic".to_owned()),
+        (ENV_DEAD_LETTER_PREFIX, "dead-letter/".to_owned()),
         (ENV_DEAD_LETTER_BUCKET, "dlq".to_owned()),
     ]
     .into_iter()
@@ -1043,6 +1044,10 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
         .unwrap();
     assert_eq!(outcome.dead_lettered, b.documents());
     let key = outcome.dead_letter_key.unwrap();
+    assert!(
+        key.starts_with("dead-letter/") && key.ends_with("/req-503.ndjson.gz"),
+        "{key}"
+    );
     let entries = DeadLetterStore::from_sdk_config(&sdk, "dlq")
         .read(&key)
         .await

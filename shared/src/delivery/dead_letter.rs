@@ -1,6 +1,7 @@
 //! Dead letters (pure): what could not be indexed before the deadline or the retry budget ran out
 //! is kept as gzip'd NDJSON, one record per document with its exact bulk lines and its last
-//! error, under `shiplog/dead-letter/YYYY/MM/DD/<request id>.ndjson.gz`. `shiplog redrive` reads
+//! error, under `<prefix>YYYY/MM/DD/<request id>.ndjson.gz` (prefix `shiplog/dead-letter/` by
+//! default, `DEAD_LETTER_PREFIX`). `shiplog redrive` reads
 //! the records back with [`decode`] and re-sends them.
 //!
 //! One record (one line):
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::io::Read;
 
-/// Key prefix of dead-letter objects.
+/// Default key prefix of dead-letter objects.
 pub const DEAD_LETTER_PREFIX: &str = "shiplog/dead-letter/";
 
 /// Cap on the decompressed size of one dead-letter object read back (a Lambda payload's
@@ -109,9 +110,10 @@ impl DeadLetterEntry {
     }
 }
 
-/// The S3 key of the dead letter written at `at` for Lambda request `request_id`
-/// (characters other than `[A-Za-z0-9._-]` become `_`).
-pub fn object_key(at: EpochMillis, request_id: &str) -> String {
+/// The S3 key `<prefix>YYYY/MM/DD/<request id>.ndjson.gz` of the dead letter written at `at` for
+/// Lambda request `request_id` (characters other than `[A-Za-z0-9._-]` become `_`; `prefix` is
+/// used as given, normally ending with `/`).
+pub fn object_key(prefix: &str, at: EpochMillis, request_id: &str) -> String {
     let (y, m, d) = at.date();
     let mut id: String = request_id
         .chars()
@@ -128,7 +130,7 @@ pub fn object_key(at: EpochMillis, request_id: &str) -> String {
         id.push_str("unknown");
     }
     format!(
-        "{DEAD_LETTER_PREFIX}{:04}/{m:02}/{d:02}/{id}.ndjson.gz",
+        "{prefix}{:04}/{m:02}/{d:02}/{id}.ndjson.gz",
         y.clamp(0, 9999)
     )
 }
@@ -349,18 +351,19 @@ mod tests {
     fn key_has_date_and_request_id() {
         assert_eq!(
             object_key(
+                DEAD_LETTER_PREFIX,
                 EpochMillis(1_714_881_662_000),
                 "8c3f7a2e-1b4d-4e5f-9a6b-7c8d9e0f1a2b"
             ),
             "shiplog/dead-letter/2024/05/05/8c3f7a2e-1b4d-4e5f-9a6b-7c8d9e0f1a2b.ndjson.gz"
         );
         assert_eq!(
-            object_key(EpochMillis(0), "../x y"),
+            object_key(DEAD_LETTER_PREFIX, EpochMillis(0), "../x y"),
             "shiplog/dead-letter/1970/01/01/.._x_y.ndjson.gz"
         );
         assert_eq!(
-            object_key(EpochMillis(0), ""),
-            "shiplog/dead-letter/1970/01/01/unknown.ndjson.gz"
+            object_key("dead-letter/", EpochMillis(0), ""),
+            "dead-letter/1970/01/01/unknown.ndjson.gz"
         );
     }
 

@@ -73,6 +73,7 @@ pub enum DeadLetterWriteError {
 pub struct DeadLetterStore {
     s3: aws_sdk_s3::Client,
     bucket: String,
+    prefix: String,
 }
 
 impl DeadLetterStore {
@@ -81,7 +82,19 @@ impl DeadLetterStore {
         DeadLetterStore {
             s3,
             bucket: bucket.to_owned(),
+            prefix: dead_letter::DEAD_LETTER_PREFIX.to_owned(),
         }
+    }
+
+    /// Writes under `prefix` instead of `shiplog/dead-letter/` (`DEAD_LETTER_PREFIX`).
+    pub fn with_prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    /// The key prefix new dead letters are written under.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// A store with an S3 client from `sdk` (path-style addressing when a custom endpoint such as
@@ -98,15 +111,15 @@ impl DeadLetterStore {
         &self.bucket
     }
 
-    /// Writes `entries` as `shiplog/dead-letter/YYYY/MM/DD/<request id>.ndjson.gz` (dated `at`);
-    /// returns the key.
+    /// Writes `entries` as `<prefix>YYYY/MM/DD/<request id>.ndjson.gz` (dated `at`); returns the
+    /// key.
     pub async fn write(
         &self,
         request_id: &str,
         at: EpochMillis,
         entries: &[DeadLetterEntry],
     ) -> Result<String, DeadLetterWriteError> {
-        let key = dead_letter::object_key(at, request_id);
+        let key = dead_letter::object_key(&self.prefix, at, request_id);
         let body = dead_letter::encode(entries)?;
         self.s3
             .put_object()

@@ -673,10 +673,9 @@ impl OpenSearchShipper {
         sdk: &SdkConfig,
     ) -> Result<Self, OpenSearchError> {
         let client = OpenSearchClient::connect(config, sdk).await?;
-        let dead_letters = config
-            .dead_letter_bucket
-            .as_deref()
-            .map(|bucket| DeadLetterStore::from_sdk_config(sdk, bucket));
+        let dead_letters = config.dead_letter_bucket.as_deref().map(|bucket| {
+            DeadLetterStore::from_sdk_config(sdk, bucket).with_prefix(&config.dead_letter_prefix)
+        });
         Ok(OpenSearchShipper {
             client,
             dead_letters,

@@ -5,7 +5,7 @@
 //! | `OPENSEARCH_ENDPOINT` | URL of the cluster (`https://…`; `http://` only to a loopback host or with auth `none`) | — |
 //! | `OPENSEARCH_DOMAIN` | managed domain name, resolved once with DescribeDomain (VPC endpoint when present) | — |
 //! | `OPENSEARCH_AUTH` | `sigv4` (service `es`), `sigv4-aoss` (Serverless), `basic`, `none` | `sigv4` |
-//! | `OPENSEARCH_SECRET_ID` | Secrets Manager secret (name or ARN) with `{"username","password"}`, for `basic` | — |
+//! | `OPENSEARCH_SECRET_ARN` | Secrets Manager secret (ARN or name) with `{"username","password"}`, for `basic` | — |
 //! | `INDEX_PREFIX` | daily indices `<prefix>-YYYY.MM.DD`; the index template is named after it | `shiplog` |
 //! | `OPENSEARCH_GZIP` | gzip request bodies (`true`/`false`) | `true` |
 //! | `OPENSEARCH_BULK_MAX_BYTES` | uncompressed bytes per `_bulk` request | 5 MiB |
@@ -13,10 +13,12 @@
 //! | `OPENSEARCH_MANAGE_TEMPLATE` | install/upgrade the index template (`true`/`false`) | `true` |
 //! | `OPENSEARCH_DOCUMENT_IDS` | send `_id` = CloudWatch event id (`false` for Serverless time-series collections: at-least-once) | `true` |
 //! | `DEAD_LETTER_BUCKET` | S3 bucket for documents that could not be indexed | — |
+//! | `DEAD_LETTER_PREFIX` | key prefix of dead letters (ends with `/`) | `shiplog/dead-letter/` |
 //!
 //! Exactly one of `OPENSEARCH_ENDPOINT` and `OPENSEARCH_DOMAIN` must be set.
 
 use crate::delivery::bulk::{ChunkLimits, Compression};
+use crate::delivery::dead_letter::DEAD_LETTER_PREFIX;
 use crate::pipeline::DEFAULT_INDEX_PREFIX;
 use std::collections::HashMap;
 
@@ -26,8 +28,8 @@ pub const ENV_ENDPOINT: &str = "OPENSEARCH_ENDPOINT";
 pub const ENV_DOMAIN: &str = "OPENSEARCH_DOMAIN";
 /// `OPENSEARCH_AUTH`.
 pub const ENV_AUTH: &str = "OPENSEARCH_AUTH";
-/// `OPENSEARCH_SECRET_ID`.
-pub const ENV_SECRET_ID: &str = "OPENSEARCH_SECRET_ID";
+/// `OPENSEARCH_SECRET_ARN`.
+pub const ENV_SECRET_ARN: &str = "OPENSEARCH_SECRET_ARN";
 /// `INDEX_PREFIX`.
 pub const ENV_INDEX_PREFIX: &str = "INDEX_PREFIX";
 /// `OPENSEARCH_GZIP`.
@@ -42,6 +44,8 @@ pub const ENV_MANAGE_TEMPLATE: &str = "OPENSEARCH_MANAGE_TEMPLATE";
 pub const ENV_DOCUMENT_IDS: &str = "OPENSEARCH_DOCUMENT_IDS";
 /// `DEAD_LETTER_BUCKET`.
 pub const ENV_DEAD_LETTER_BUCKET: &str = "DEAD_LETTER_BUCKET";
+/// `DEAD_LETTER_PREFIX`.
+pub const ENV_DEAD_LETTER_PREFIX: &str = "DEAD_LETTER_PREFIX";
 
 /// How requests are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,6 +115,8 @@ pub struct OpenSearchConfig {
     pub document_ids: bool,
     /// Dead-letter bucket.
     pub dead_letter_bucket: Option<String>,
+    /// Key prefix of dead letters (ends with `/`).
+    pub dead_letter_prefix: String,
 }
 
 /// Every configuration problem found, reported at once.
@@ -209,9 +215,9 @@ impl OpenSearchConfig {
                 None
             }
         };
-        let secret_id = get(ENV_SECRET_ID);
+        let secret_id = get(ENV_SECRET_ARN);
         if auth == AuthMode::Basic && secret_id.is_none() {
-            problems.push(format!("{ENV_AUTH}=basic needs {ENV_SECRET_ID} (credentials never come from plain environment variables)"));
+            problems.push(format!("{ENV_AUTH}=basic needs {ENV_SECRET_ARN} (credentials never come from plain environment variables)"));
         }
         let compression = match get(ENV_GZIP).map(|v| parse_bool(ENV_GZIP, &v, &mut problems)) {
             Some(Some(false)) => Compression::None,
@@ -232,6 +238,17 @@ impl OpenSearchConfig {
         let document_ids = get(ENV_DOCUMENT_IDS)
             .and_then(|v| parse_bool(ENV_DOCUMENT_IDS, &v, &mut problems))
             .unwrap_or(true);
+        let dead_letter_prefix = match get(ENV_DEAD_LETTER_PREFIX) {
+            None => DEAD_LETTER_PREFIX.to_owned(),
+            Some(p) if p.starts_with('/') => {
+                problems.push(format!(
+                    "{ENV_DEAD_LETTER_PREFIX} must not start with '/', got {p:?}"
+                ));
+                DEAD_LETTER_PREFIX.to_owned()
+            }
+            Some(p) if p.ends_with('/') => p,
+            Some(p) => format!("{p}/"),
+        };
         let index_prefix = get(ENV_INDEX_PREFIX).unwrap_or_else(|| DEFAULT_INDEX_PREFIX.to_owned());
         match endpoint {
             Some(endpoint) if problems.is_empty() => Ok(OpenSearchConfig {
@@ -244,6 +261,7 @@ impl OpenSearchConfig {
                 manage_template,
                 document_ids,
                 dead_letter_bucket: get(ENV_DEAD_LETTER_BUCKET),
+                dead_letter_prefix,
             }),
             _ => Err(ConfigError { problems }),
         }
@@ -299,6 +317,7 @@ mod tests {
         assert!(c.manage_template);
         assert!(c.document_ids);
         assert_eq!(c.dead_letter_bucket, None);
+        assert_eq!(c.dead_letter_prefix, "shiplog/dead-letter/");
     }
 
     #[test]
@@ -307,7 +326,7 @@ mod tests {
             (ENV_DOMAIN, "logs"),
             (ENV_AUTH, "basic"),
             (
-                ENV_SECRET_ID,
+                ENV_SECRET_ARN,
                 "arn:aws:secretsmanager:eu-west-1:1:secret:os",
             ),
             (ENV_INDEX_PREFIX, "acme"),
@@ -317,6 +336,7 @@ mod tests {
             (ENV_MANAGE_TEMPLATE, "off"),
             (ENV_DOCUMENT_IDS, "false"),
             (ENV_DEAD_LETTER_BUCKET, "dlq"),
+            (ENV_DEAD_LETTER_PREFIX, "dead-letter"),
         ]))
         .unwrap();
         assert_eq!(c.endpoint, EndpointSource::Domain("logs".into()));
@@ -333,6 +353,7 @@ mod tests {
         assert!(!c.document_ids);
         assert_eq!(c.index_prefix, "acme");
         assert_eq!(c.dead_letter_bucket.as_deref(), Some("dlq"));
+        assert_eq!(c.dead_letter_prefix, "dead-letter/");
     }
 
     #[test]
@@ -345,7 +366,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.problems.len(), 4, "{err}");
         let text = err.to_string();
-        for needle in [ENV_ENDPOINT, ENV_SECRET_ID, ENV_GZIP, ENV_BULK_MAX_BYTES] {
+        for needle in [ENV_ENDPOINT, ENV_SECRET_ARN, ENV_GZIP, ENV_BULK_MAX_BYTES] {
             assert!(text.contains(needle), "{needle} in {text}");
         }
         let both =
