@@ -3,7 +3,9 @@
 pub mod bench;
 pub mod inputs;
 pub mod ndjson;
+pub mod redrive;
 pub mod replay;
+pub mod ship;
 
 use clap::{Parser, Subcommand};
 
@@ -13,6 +15,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_UNDECODABLE: u8 = 1;
 /// Exit status: usage error (bad flags, unreadable path).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status (`--to-opensearch`, `redrive`): some documents are neither in OpenSearch nor in a
+/// dead letter.
+pub const EXIT_UNDELIVERED: u8 = 3;
 
 /// shiplog — CloudWatch Logs subscription payloads → OpenSearch documents + CloudWatch metrics.
 #[derive(Debug, Parser)]
@@ -28,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Decode and parse Lambda events and print, as NDJSON, exactly what ship-logs would send.
     Replay(replay::ReplayArgs),
+    /// Re-send dead-lettered documents (s3://bucket/prefix) to OpenSearch.
+    Redrive(redrive::RedriveArgs),
     /// Measure the pipeline against the floor on a generated (or given) workload; or write the
     /// workload with --generate.
     Bench(bench::BenchArgs),
@@ -37,6 +44,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        Command::Redrive(args) => redrive::run(&args),
         Command::Bench(args) => bench::run(&args),
     }
 }

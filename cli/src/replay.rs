@@ -19,11 +19,15 @@ Examples:
   shiplog replay samples/                       # every *.json below samples/, NDJSON on stdout
   shiplog replay --out shipped.ndjson payload.json
   shiplog replay --namespace MyApp --no-function-dimension events/ 2>/dev/null | jq 'select(.type==\"metric\")'
+  shiplog replay --to-opensearch http://127.0.0.1:9200 samples/      # ship for real to a local cluster
+  shiplog replay --to-opensearch https://search-logs-x.eu-west-1.es.amazonaws.com --auth sigv4 \\
+      --dead-letter-bucket my-dlq exported/
 
 Inputs: CloudWatch Logs subscription events ({\"awslogs\":{\"data\":…}}), Kinesis and Firehose
 events, or already-decoded DATA_MESSAGE JSON.
 Exit status: 0 every input decoded (rejected lines allowed), 1 at least one input could not be
-decoded at all, 2 usage error.")]
+decoded at all, 2 usage error, 3 (--to-opensearch) documents left neither indexed nor
+dead-lettered.")]
 pub struct ReplayArgs {
     /// Default CloudWatch namespace for metrics whose line names none.
     #[arg(long, value_name = "NS", default_value = "shiplog")]
@@ -44,6 +48,9 @@ pub struct ReplayArgs {
     /// correlation across consecutive payloads of a stream still works.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Ship for real to OpenSearch (see --to-opensearch) instead of printing documents.
+    #[command(flatten)]
+    pub ship: crate::ship::ShipArgs,
     /// Files or directories (every `*.json` below a directory, in path order).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -162,6 +169,9 @@ pub fn run(args: &ReplayArgs) -> u8 {
         return EXIT_USAGE;
     }
     let config = pipeline_config(args);
+    if args.ship.target.to_opensearch.is_some() {
+        return crate::ship::run(&paths, config, &args.ship, args.out.as_deref());
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -15,6 +15,7 @@ pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
 
+pub mod fake_opensearch;
 pub mod moto;
 pub mod oracle;
 pub mod runtime_api;

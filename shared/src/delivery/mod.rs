@@ -6,7 +6,12 @@
 //!
 //! The async adapters that actually talk to AWS live in [`crate::sinks`] (feature `aws`).
 
+pub mod backoff;
+pub mod bulk;
+pub mod bulk_response;
+pub mod dead_letter;
 pub mod emf;
+pub mod index_template;
 pub mod metric_requests;
 pub mod metrics_config;
 pub mod self_metrics;

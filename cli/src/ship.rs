@@ -1,0 +1,367 @@
+//! `shiplog replay --to-opensearch URL`: the same inputs as `replay`, shipped for real through the
+//! same delivery code as the ship-logs Lambda (bulk chunks, retries, salvage, dead letters).
+//! Documents go to OpenSearch; aggregated metric lines still go to stdout (or `--out`) as NDJSON;
+//! a per-input summary and the delivery outcome go to stderr.
+
+use crate::ndjson::write_metric_lines;
+use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_UNDELIVERED, EXIT_USAGE};
+use clap::{Args, ValueEnum};
+use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits, Compression, DEFAULT_MAX_CHUNK_BYTES};
+use shiplog::delivery::dead_letter::DeadLetterEntry;
+use shiplog::metrics::aggregate;
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::sinks::dead_letter::DeadLetterStore;
+use shiplog::sinks::opensearch::config::check_endpoint_url;
+use shiplog::sinks::opensearch::{
+    resolve_auth, Auth, AuthMode, DeliveryOptions, OpenSearchClient, Outcome, TemplateStatus,
+};
+use shiplog::sinks::{load_sdk_config, now_millis, SdkConfig};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// `--auth` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// No authentication (local clusters).
+    None,
+    /// HTTP basic; credentials from the Secrets Manager secret `--secret-id`.
+    Basic,
+    /// SigV4, service `es` (managed domains); credentials and region from the AWS environment.
+    Sigv4,
+    /// SigV4, service `aoss` (OpenSearch Serverless collections).
+    #[value(name = "sigv4-aoss")]
+    Sigv4Aoss,
+}
+
+impl From<AuthArg> for AuthMode {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::None => AuthMode::None,
+            AuthArg::Basic => AuthMode::Basic,
+            AuthArg::Sigv4 => AuthMode::SigV4,
+            AuthArg::Sigv4Aoss => AuthMode::SigV4Aoss,
+        }
+    }
+}
+
+/// Where and how to send documents (shared by `replay --to-opensearch` and `redrive`).
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Ship to this OpenSearch URL (https://…, or http:// to a local cluster) instead of printing
+    /// documents.
+    #[arg(long, value_name = "URL")]
+    pub to_opensearch: Option<String>,
+    /// Authentication for --to-opensearch.
+    #[arg(long, value_enum, default_value_t = AuthArg::None)]
+    pub auth: AuthArg,
+    /// Secrets Manager secret (name or ARN) holding {"username","password"} for --auth basic.
+    #[arg(long, value_name = "ID")]
+    pub secret_id: Option<String>,
+    /// Send plain NDJSON instead of gzip'd request bodies.
+    #[arg(long)]
+    pub no_gzip: bool,
+    /// Send no `_id` (OpenSearch Serverless time-series collections refuse custom ids; delivery is
+    /// then at-least-once: a re-run duplicates documents).
+    #[arg(long)]
+    pub no_document_ids: bool,
+    /// Uncompressed bytes per _bulk request.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_CHUNK_BYTES)]
+    pub bulk_max_bytes: usize,
+    /// Deadline, in seconds, for each delivery (retries stop there; leftovers are dead-lettered).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+/// Options of `replay` used only with --to-opensearch.
+#[derive(Debug, Clone, Args)]
+pub struct ShipArgs {
+    /// Target cluster.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// S3 bucket for documents that could not be indexed (dead letters). Without it, leftovers
+    /// are reported and the exit status is 3.
+    #[arg(long, value_name = "BUCKET", requires = "to_opensearch")]
+    pub dead_letter_bucket: Option<String>,
+}
+
+impl TargetArgs {
+    /// Delivery options for `index_prefix`.
+    pub fn options(&self, index_prefix: &str) -> DeliveryOptions {
+        DeliveryOptions {
+            index_prefix: index_prefix.to_owned(),
+            compression: if self.no_gzip {
+                Compression::None
+            } else {
+                Compression::Gzip
+            },
+            ..DeliveryOptions::default()
+        }
+    }
+
+    /// Bulk chunk bounds.
+    pub fn limits(&self) -> ChunkLimits {
+        ChunkLimits {
+            max_bytes: self.bulk_max_bytes.max(1),
+            ..ChunkLimits::default()
+        }
+    }
+
+    /// Per-delivery deadline from now.
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_secs(self.timeout.max(1))
+    }
+}
+
+/// The client for `target`; loads the AWS configuration only when the auth mode needs it
+/// (`none` never touches AWS). Errors are usage errors, as text.
+pub async fn connect(
+    target: &TargetArgs,
+    index_prefix: &str,
+    sdk: Option<&SdkConfig>,
+) -> Result<OpenSearchClient, String> {
+    let url = target
+        .to_opensearch
+        .as_deref()
+        .ok_or_else(|| "--to-opensearch URL is required".to_owned())?;
+    let mode = AuthMode::from(target.auth);
+    let url = check_endpoint_url(url, mode)?;
+    if mode == AuthMode::Basic && target.secret_id.is_none() {
+        return Err("--auth basic needs --secret-id (a Secrets Manager secret with {\"username\",\"password\"})".to_owned());
+    }
+    let auth = match (mode, sdk) {
+        (AuthMode::None, _) => Auth::None,
+        (_, Some(sdk)) => resolve_auth(mode, target.secret_id.as_deref(), sdk)
+            .await
+            .map_err(|e| e.to_string())?,
+        (_, None) => resolve_auth(mode, target.secret_id.as_deref(), &load_sdk_config().await)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    OpenSearchClient::new(&url, auth, target.options(index_prefix)).map_err(|e| e.to_string())
+}
+
+/// One input's counts.
+#[derive(Debug, Default)]
+struct InputLine {
+    display: String,
+    events: usize,
+    documents: usize,
+    rejections: usize,
+    note: Option<String>,
+}
+
+/// Runs `replay --to-opensearch`; returns the exit status.
+pub fn run(paths: &[PathBuf], config: PipelineConfig, ship: &ShipArgs, out: Option<&Path>) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("shiplog replay: cannot start the async runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    runtime.block_on(run_async(paths, config, ship, out))
+}
+
+async fn run_async(
+    paths: &[PathBuf],
+    config: PipelineConfig,
+    ship: &ShipArgs,
+    out: Option<&Path>,
+) -> u8 {
+    let needs_aws = ship.dead_letter_bucket.is_some() || ship.target.auth != AuthArg::None;
+    let sdk = if needs_aws {
+        Some(load_sdk_config().await)
+    } else {
+        None
+    };
+    let client = match connect(&ship.target, &config.index_prefix, sdk.as_ref()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("shiplog replay: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut pipeline = Pipeline::new(config.clone());
+    let mut builder = BulkBodyBuilder::new(&config.index_prefix, ship.target.limits())
+        .with_document_ids(!ship.target.no_document_ids);
+    let mut total = Outcome::default();
+    let mut dead: Vec<DeadLetterEntry> = Vec::new();
+    let mut lines = Vec::new();
+    let mut undecodable = 0;
+    for path in paths {
+        let mut line = InputLine {
+            display: path.display().to_string(),
+            ..InputLine::default()
+        };
+        let before = (builder.documents(), builder.rejections.len());
+        match std::fs::read(path) {
+            Err(e) => {
+                line.note = Some(format!("unreadable: {e}"));
+                undecodable += 1;
+            }
+            Ok(bytes) => match pipeline.process_input(&bytes, &mut builder) {
+                Ok(summary) => {
+                    line.events = summary.events;
+                    if summary.records > 0 && summary.failed_records == summary.records {
+                        line.note = Some("no record could be decoded".to_owned());
+                        undecodable += 1;
+                    }
+                }
+                Err(r) => {
+                    line.note = Some(format!("{}: {}", r.reason, r.detail));
+                    builder.rejections.push(r);
+                    undecodable += 1;
+                }
+            },
+        }
+        line.documents = builder.documents() - before.0;
+        line.rejections = builder.rejections.len() - before.1;
+        lines.push(line);
+        let full = builder.take_full();
+        if !full.is_empty() {
+            let d = client.deliver(full, ship.target.deadline()).await;
+            total.absorb(&d.outcome);
+            dead.extend(d.dead);
+        }
+    }
+    let (rest, metrics, rejections) = builder.finish_all();
+    if !rest.is_empty() {
+        let d = client.deliver(rest, ship.target.deadline()).await;
+        total.absorb(&d.outcome);
+        dead.extend(d.dead);
+    }
+    let points = metrics.len();
+    let datums = aggregate(metrics);
+    let mut metric_lines = Vec::new();
+    write_metric_lines(&mut metric_lines, &datums);
+    if let Err(e) = write_output(out, &metric_lines) {
+        eprintln!("shiplog replay: writing the output failed: {e}");
+        return EXIT_USAGE;
+    }
+    print_inputs(&lines);
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rejections {
+        *by_reason.entry(r.reason.as_str()).or_default() += 1;
+    }
+    for (reason, n) in by_reason {
+        eprintln!("  rejected {reason:<32} {n:>6}");
+    }
+    eprintln!(
+        "metrics: {points} points → {} datums (NDJSON on stdout)",
+        datums.len()
+    );
+    let leftover = dead_letter(
+        &dead,
+        ship.dead_letter_bucket.as_deref(),
+        sdk.as_ref(),
+        &mut total,
+    )
+    .await;
+    print_outcome(&total);
+    if undecodable > 0 {
+        EXIT_UNDECODABLE
+    } else if leftover {
+        EXIT_UNDELIVERED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn write_output(out: Option<&Path>, bytes: &[u8]) -> std::io::Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, bytes),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()
+        }
+    }
+}
+
+/// Writes leftovers to the dead-letter bucket; `true` when some documents are neither in
+/// OpenSearch nor in a dead letter.
+async fn dead_letter(
+    dead: &[DeadLetterEntry],
+    bucket: Option<&str>,
+    sdk: Option<&SdkConfig>,
+    total: &mut Outcome,
+) -> bool {
+    if dead.is_empty() {
+        return false;
+    }
+    let (Some(bucket), Some(sdk)) = (bucket, sdk) else {
+        eprintln!("shiplog replay: {} document(s) could not be indexed and no --dead-letter-bucket was given; first error: {}", dead.len(), first_error(dead));
+        return true;
+    };
+    let store = DeadLetterStore::from_sdk_config(sdk, bucket);
+    let at = now_millis();
+    let request_id = format!("replay-{}-{}", at.0, std::process::id());
+    match store.write(&request_id, at, dead).await {
+        Ok(key) => {
+            eprintln!(
+                "dead letter: {} document(s) written to s3://{bucket}/{key}",
+                dead.len()
+            );
+            total.dead_letter_key = Some(key);
+            false
+        }
+        Err(e) => {
+            eprintln!("shiplog replay: {} document(s) could not be indexed, and the dead letter failed: {e}", dead.len());
+            true
+        }
+    }
+}
+
+fn first_error(dead: &[DeadLetterEntry]) -> String {
+    dead.first()
+        .map(|d| format!("{} {}: {}", d.error.status, d.error.kind, d.error.reason))
+        .unwrap_or_default()
+}
+
+fn print_inputs(lines: &[InputLine]) {
+    let width = lines
+        .iter()
+        .map(|l| l.display.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 60);
+    eprintln!(
+        "{:<width$}  {:>7} {:>7} {:>8}  status",
+        "input", "events", "docs", "rejected"
+    );
+    for l in lines {
+        let status = l
+            .note
+            .as_deref()
+            .map_or("ok".to_owned(), |n| format!("({n})"));
+        eprintln!(
+            "{:<width$}  {:>7} {:>7} {:>8}  {status}",
+            l.display, l.events, l.documents, l.rejections
+        );
+    }
+}
+
+/// The delivery outcome line(s) on stderr.
+pub fn print_outcome(o: &Outcome) {
+    eprintln!(
+        "opensearch: {} documents: {} indexed ({} salvaged), {} already present, {} dead-lettered; {} requests, {} retries ({} items), {} splits, {} bytes raw → {} sent",
+        o.documents, o.indexed, o.salvaged, o.already_present, o.dead_lettered, o.requests, o.retries, o.retried_items, o.splits, o.bytes_raw, o.bytes_sent
+    );
+    match &o.template {
+        TemplateStatus::Failed(e) => {
+            eprintln!("index template: FAILED ({e}); documents were shipped regardless")
+        }
+        TemplateStatus::Installed { version } => {
+            eprintln!("index template: installed version {version}")
+        }
+        TemplateStatus::Current { version } => {
+            eprintln!("index template: current (version {version})")
+        }
+        TemplateStatus::NotManaged => {}
+    }
+}

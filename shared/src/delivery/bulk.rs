@@ -1,0 +1,739 @@
+//! `_bulk` request bodies: documents are serialised straight into byte chunks of
+//! `{"create":{"_index":…,"_id":…}}\n<source>\n` lines, bounded by bytes and by action count.
+//! Each action is remembered (index, `_id`, byte range, CloudWatch event time, attempts, last
+//! error) so that one failed item can be re-sent, salvaged or dead-lettered exactly, without
+//! re-running the pipeline.
+
+use crate::delivery::bulk_response::ItemError;
+use crate::document::Document;
+use crate::metrics::MetricPoint;
+use crate::pipeline::Sink;
+use crate::rejection::Rejection;
+use crate::time::EpochMillis;
+use flate2::write::GzEncoder;
+use std::io::Write;
+use std::ops::Range;
+
+/// Default cap on the uncompressed bytes of one `_bulk` request: 5 MiB (OpenSearch's guidance
+/// for bulk sizes; far below the 10 MiB HTTP limit of the smallest managed instance types).
+pub const DEFAULT_MAX_CHUNK_BYTES: usize = 5 * 1024 * 1024;
+
+/// Default cap on the actions of one `_bulk` request.
+pub const DEFAULT_MAX_CHUNK_ACTIONS: usize = 5_000;
+
+/// gzip level for request bodies: fastest (CPU is the Lambda's scarce resource; NDJSON of log
+/// documents still compresses ~8× at this level).
+pub const GZIP_LEVEL: u32 = 1;
+
+/// Bounds of one `_bulk` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimits {
+    /// Uncompressed bytes. A single document larger than this travels alone.
+    pub max_bytes: usize,
+    /// Actions (documents).
+    pub max_actions: usize,
+}
+
+impl Default for ChunkLimits {
+    fn default() -> Self {
+        ChunkLimits {
+            max_bytes: DEFAULT_MAX_CHUNK_BYTES,
+            max_actions: DEFAULT_MAX_CHUNK_ACTIONS,
+        }
+    }
+}
+
+/// How request bodies travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// `Content-Encoding: gzip` (the default).
+    #[default]
+    Gzip,
+    /// Plain NDJSON.
+    None,
+}
+
+impl Compression {
+    /// The `Content-Encoding` header value, if any.
+    pub fn content_encoding(self) -> Option<&'static str> {
+        match self {
+            Compression::Gzip => Some("gzip"),
+            Compression::None => None,
+        }
+    }
+
+    /// The bytes to send for `body`.
+    pub fn encode(self, body: &[u8]) -> Vec<u8> {
+        match self {
+            Compression::Gzip => gzip(body),
+            Compression::None => body.to_vec(),
+        }
+    }
+}
+
+/// gzip of `data` at [`GZIP_LEVEL`].
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let out = Vec::with_capacity(data.len() / 6 + 64);
+    let mut enc = GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL));
+    // Writing into a Vec cannot fail.
+    if enc.write_all(data).is_err() {
+        return Vec::new();
+    }
+    enc.finish().unwrap_or_default()
+}
+
+/// One action of a chunk and its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkItem {
+    /// `_index`.
+    pub index: String,
+    /// `_id` (the CloudWatch event id).
+    pub id: String,
+    /// CloudWatch event time (`observedTimestamp`).
+    pub event_time: EpochMillis,
+    /// Times this item was sent and answered with a failure so far.
+    pub attempts: u32,
+    /// The source was rewritten by salvage (user fields as one string).
+    pub salvaged: bool,
+    /// The last error OpenSearch (or the transport) reported for this item.
+    pub last_error: Option<ItemError>,
+    /// Action line + source line (both with their `\n`) within the chunk body.
+    range: Range<usize>,
+    /// Start of the source line within the chunk body.
+    source_start: usize,
+}
+
+/// A `_bulk` request body and the actions it carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Chunk {
+    body: Vec<u8>,
+    items: Vec<BulkItem>,
+}
+
+/// Writes `{"create":{"_index":<index>,"_id":<id>}}\n`, or without `_id` when `id` is `None`
+/// (OpenSearch Serverless time-series collections refuse custom ids).
+pub fn write_create_action(out: &mut Vec<u8>, index: &str, id: Option<&str>) {
+    out.extend_from_slice(b"{\"create\":{\"_index\":");
+    write_json_str(out, index);
+    if let Some(id) = id {
+        out.extend_from_slice(b",\"_id\":");
+        write_json_str(out, id);
+    }
+    out.extend_from_slice(b"}}\n");
+}
+
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json cannot fail writing a &str into a Vec.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl Chunk {
+    /// An empty chunk.
+    pub fn new() -> Self {
+        Chunk::default()
+    }
+
+    /// The NDJSON body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The actions, in body order.
+    pub fn items(&self) -> &[BulkItem] {
+        &self.items
+    }
+
+    /// Number of actions.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// No action.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Uncompressed body bytes.
+    pub fn byte_len(&self) -> usize {
+        self.body.len()
+    }
+
+    /// The exact bulk lines (action + source, with newlines) of item `i`.
+    pub fn lines(&self, i: usize) -> Option<&[u8]> {
+        let item = self.items.get(i)?;
+        self.body.get(item.range.clone())
+    }
+
+    /// The exact action line of item `i`, without its newline.
+    pub fn action(&self, i: usize) -> Option<&[u8]> {
+        let item = self.items.get(i)?;
+        self.body
+            .get(item.range.start..item.source_start.saturating_sub(1))
+    }
+
+    /// The exact source line of item `i`, without its newline.
+    pub fn source(&self, i: usize) -> Option<&[u8]> {
+        let item = self.items.get(i)?;
+        self.body
+            .get(item.source_start..item.range.end.saturating_sub(1))
+    }
+
+    /// Appends a `create` action (with `_id`) for an already-serialised `source` (one line, no
+    /// newline).
+    pub fn push_source(&mut self, index: &str, id: &str, event_time: EpochMillis, source: &[u8]) {
+        let mut action = Vec::with_capacity(index.len() + id.len() + 32);
+        write_create_action(&mut action, index, Some(id));
+        self.push_action_and_source(&action, index, id, event_time, source);
+    }
+
+    /// Appends an exact action line (with or without its newline) and `source` (one line, no
+    /// newline); `index`, `id` and `event_time` are remembered for the item (the id is kept for
+    /// bookkeeping even when the action carries none).
+    pub fn push_action_and_source(
+        &mut self,
+        action: &[u8],
+        index: &str,
+        id: &str,
+        event_time: EpochMillis,
+        source: &[u8],
+    ) {
+        let start = self.body.len();
+        self.body.extend_from_slice(action);
+        if action.last() != Some(&b'\n') {
+            self.body.push(b'\n');
+        }
+        let source_start = self.body.len();
+        self.body.extend_from_slice(source);
+        self.body.push(b'\n');
+        self.items.push(BulkItem {
+            index: index.to_owned(),
+            id: id.to_owned(),
+            event_time,
+            attempts: 0,
+            salvaged: false,
+            last_error: None,
+            range: start..self.body.len(),
+            source_start,
+        });
+    }
+
+    /// Appends item `i` of `other` (bytes and state) unchanged.
+    pub fn push_item_from(&mut self, other: &Chunk, i: usize) {
+        let (Some(item), Some(lines)) = (other.items.get(i), other.lines(i)) else {
+            return;
+        };
+        let start = self.body.len();
+        self.body.extend_from_slice(lines);
+        let mut copy = item.clone();
+        copy.source_start = start + (item.source_start - item.range.start);
+        copy.range = start..self.body.len();
+        self.items.push(copy);
+    }
+
+    /// Appends item `i` of `other` with a different source line (salvage), keeping its exact
+    /// action line, index, id, event time and attempts.
+    pub fn push_rewritten(&mut self, other: &Chunk, i: usize, source: &[u8], salvaged: bool) {
+        let (Some(item), Some(action)) = (other.items.get(i), other.action(i)) else {
+            return;
+        };
+        self.push_action_and_source(action, &item.index, &item.id, item.event_time, source);
+        if let Some(last) = self.items.last_mut() {
+            last.attempts = item.attempts;
+            last.salvaged = salvaged;
+            last.last_error = item.last_error.clone();
+        }
+    }
+
+    /// A chunk with the items at `which` (in that order).
+    pub fn select(&self, which: impl IntoIterator<Item = usize>) -> Chunk {
+        let mut out = Chunk::new();
+        for i in which {
+            out.push_item_from(self, i);
+        }
+        out
+    }
+
+    /// Splits into two halves by action count (the first gets the smaller half when odd).
+    pub fn split_half(&self) -> (Chunk, Chunk) {
+        let mid = self.len() / 2;
+        (self.select(0..mid), self.select(mid..self.len()))
+    }
+
+    /// Mutable access to item states (attempts, last error).
+    pub fn items_mut(&mut self) -> impl Iterator<Item = &mut BulkItem> {
+        self.items.iter_mut()
+    }
+
+    /// Moves the items from byte offset `at` (the start of an item) into a new chunk.
+    fn split_off_at(&mut self, at: usize) -> Chunk {
+        let tail_body = self.body.split_off(at);
+        let first = self.items.partition_point(|it| it.range.start < at);
+        let mut tail_items = self.items.split_off(first);
+        for it in &mut tail_items {
+            it.range = it.range.start - at..it.range.end - at;
+            it.source_start -= at;
+        }
+        Chunk {
+            body: tail_body,
+            items: tail_items,
+        }
+    }
+}
+
+/// Turns pipeline documents into bounded `_bulk` chunks. As a [`Sink`] it also keeps the metric
+/// points and rejections the pipeline hands it, for the caller to publish and count.
+#[derive(Debug)]
+pub struct BulkBodyBuilder {
+    index_prefix: String,
+    limits: ChunkLimits,
+    full: Vec<Chunk>,
+    current: Chunk,
+    index_scratch: String,
+    document_ids: bool,
+    documents: usize,
+    unserializable: usize,
+    /// Metric points received as a sink.
+    pub metrics: Vec<MetricPoint>,
+    /// Rejections received as a sink.
+    pub rejections: Vec<Rejection>,
+}
+
+impl BulkBodyBuilder {
+    /// A builder writing indices `<index_prefix>-YYYY.MM.DD`.
+    pub fn new(index_prefix: &str, limits: ChunkLimits) -> Self {
+        BulkBodyBuilder {
+            index_prefix: index_prefix.to_owned(),
+            limits: ChunkLimits {
+                max_bytes: limits.max_bytes.max(1),
+                max_actions: limits.max_actions.max(1),
+            },
+            full: Vec::new(),
+            current: Chunk::new(),
+            index_scratch: String::new(),
+            document_ids: true,
+            documents: 0,
+            unserializable: 0,
+            metrics: Vec::new(),
+            rejections: Vec::new(),
+        }
+    }
+
+    /// Whether actions carry `_id` = the CloudWatch event id (the default: redelivery is then
+    /// idempotent). Off for OpenSearch Serverless time-series collections, which refuse custom
+    /// ids: delivery becomes at-least-once.
+    pub fn with_document_ids(mut self, on: bool) -> Self {
+        self.document_ids = on;
+        self
+    }
+
+    /// Serialises one document into the current chunk, starting a new chunk when a bound is hit.
+    pub fn push_document(&mut self, doc: &Document<'_>) {
+        self.index_scratch.clear();
+        doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
+        let chunk = &mut self.current;
+        let start = chunk.body.len();
+        let id = self.document_ids.then_some(doc.id);
+        write_create_action(&mut chunk.body, &self.index_scratch, id);
+        let source_start = chunk.body.len();
+        if serde_json::to_writer(&mut chunk.body, doc).is_err() {
+            chunk.body.truncate(start);
+            self.unserializable += 1;
+            return;
+        }
+        chunk.body.push(b'\n');
+        chunk.items.push(BulkItem {
+            index: self.index_scratch.clone(),
+            id: doc.id.to_owned(),
+            event_time: doc.observed,
+            attempts: 0,
+            salvaged: false,
+            last_error: None,
+            range: start..chunk.body.len(),
+            source_start,
+        });
+        self.documents += 1;
+        self.enforce_limits(start);
+    }
+
+    /// After appending an item at byte `start`: moves it to a fresh chunk when it overflowed the
+    /// byte bound, and closes the chunk when it is full.
+    fn enforce_limits(&mut self, start: usize) {
+        if self.current.body.len() > self.limits.max_bytes && start > 0 {
+            let tail = self.current.split_off_at(start);
+            let done = std::mem::replace(&mut self.current, tail);
+            self.full.push(done);
+        }
+        if self.current.len() >= self.limits.max_actions
+            || self.current.body.len() >= self.limits.max_bytes
+        {
+            let done = std::mem::take(&mut self.current);
+            self.full.push(done);
+        }
+    }
+
+    /// Documents written so far.
+    pub fn documents(&self) -> usize {
+        self.documents
+    }
+
+    /// Documents that could not be serialised (never seen in practice: documents hold only
+    /// string-keyed maps).
+    pub fn unserializable(&self) -> usize {
+        self.unserializable
+    }
+
+    /// Takes the chunks that are already full (the current, still open chunk stays), so that a
+    /// long run can ship as it goes.
+    pub fn take_full(&mut self) -> Vec<Chunk> {
+        std::mem::take(&mut self.full)
+    }
+
+    /// Closes the builder: the chunks in document order.
+    pub fn finish(mut self) -> Vec<Chunk> {
+        if !self.current.is_empty() {
+            self.full.push(std::mem::take(&mut self.current));
+        }
+        self.full
+    }
+
+    /// Closes the builder, also returning the metric points and rejections it received.
+    pub fn finish_all(mut self) -> (Vec<Chunk>, Vec<MetricPoint>, Vec<Rejection>) {
+        let metrics = std::mem::take(&mut self.metrics);
+        let rejections = std::mem::take(&mut self.rejections);
+        (self.finish(), metrics, rejections)
+    }
+}
+
+impl Sink for BulkBodyBuilder {
+    fn document(&mut self, doc: &Document<'_>) {
+        self.push_document(doc);
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        self.metrics.push(point);
+    }
+    fn rejection(&mut self, rejection: Rejection) {
+        self.rejections.push(rejection);
+    }
+}
+
+/// Field (under `attributes`) that receives the user fields as one JSON string when a document is
+/// salvaged.
+pub const SALVAGED_FIELDS_KEY: &str = "fields_text";
+
+/// Field (under `attributes.shiplog`) that records why a document was salvaged; the boolean
+/// `attributes.shiplog.salvaged` marks it.
+pub const SALVAGE_REASON_KEY: &str = "salvage_reason";
+
+/// Cap on the salvage reason stored in `attributes.shiplog.salvage_reason`.
+pub const MAX_SALVAGE_REASON_BYTES: usize = 512;
+
+/// Rewrites a rejected document so that it can be indexed: `attributes.fields` (user JSON whose
+/// types may conflict with the index mapping) is serialised into the single string field
+/// `attributes.fields_text`; `attributes.shiplog.salvaged` = `true` and
+/// `attributes.shiplog.salvage_reason` = `reason` mark it. Everything else (body, timestamps,
+/// resource, …) is kept, so the line stays searchable. `None` when the source has no user fields
+/// (there is nothing to salvage) or is not a JSON object.
+pub fn salvage_source(source: &[u8], reason: &str) -> Option<Vec<u8>> {
+    use serde_json::{Map, Value};
+    let mut doc: Value = serde_json::from_slice(source).ok()?;
+    let attributes = doc.get_mut("attributes")?.as_object_mut()?;
+    let fields = attributes.remove("fields")?;
+    let text = serde_json::to_string(&fields).ok()?;
+    attributes.insert(SALVAGED_FIELDS_KEY.to_owned(), Value::String(text));
+    let shiplog = attributes
+        .entry("shiplog")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !shiplog.is_object() {
+        *shiplog = Value::Object(Map::new());
+    }
+    if let Some(obj) = shiplog.as_object_mut() {
+        obj.insert("salvaged".to_owned(), Value::Bool(true));
+        obj.insert(
+            SALVAGE_REASON_KEY.to_owned(),
+            Value::String(truncate_str(reason, MAX_SALVAGE_REASON_BYTES).to_owned()),
+        );
+    }
+    serde_json::to_vec(&doc).ok()
+}
+
+fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut cut = max;
+    while cut > 0 && !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.get(..cut).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+    use flate2::read::GzDecoder;
+    use serde_json::{json, Value};
+    use std::io::Read;
+
+    const SAMPLE: &str = include_str!("../../../samples/cloudwatch/order-api-node.json");
+
+    fn build(limits: ChunkLimits) -> (Vec<Chunk>, CollectingSink) {
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder = BulkBodyBuilder::new("shiplog", limits);
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut collected = CollectingSink::new("shiplog");
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut collected)
+            .unwrap();
+        (builder.finish(), collected)
+    }
+
+    fn parse_lines(body: &[u8]) -> Vec<Value> {
+        body.split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn body_is_create_action_then_source_for_every_document() {
+        let (chunks, collected) = build(ChunkLimits::default());
+        assert_eq!(chunks.len(), 1);
+        let lines = parse_lines(chunks[0].body());
+        assert_eq!(lines.len(), collected.documents.len() * 2);
+        for (pair, (index, id, source)) in lines.chunks(2).zip(&collected.documents) {
+            assert_eq!(pair[0], json!({"create": {"_index": index, "_id": id}}));
+            assert_eq!(&pair[1], source);
+        }
+    }
+
+    #[test]
+    fn items_remember_index_id_event_time_and_exact_lines() {
+        let (chunks, collected) = build(ChunkLimits::default());
+        let chunk = &chunks[0];
+        for (i, (index, id, source)) in collected.documents.iter().enumerate() {
+            let item = &chunk.items()[i];
+            assert_eq!(&item.index, index);
+            assert_eq!(&item.id, id);
+            assert_eq!(
+                item.event_time.to_rfc3339(),
+                source["observedTimestamp"].as_str().unwrap()
+            );
+            let src: Value = serde_json::from_slice(chunk.source(i).unwrap()).unwrap();
+            assert_eq!(&src, source);
+            let action: Value = serde_json::from_slice(chunk.action(i).unwrap()).unwrap();
+            assert_eq!(action["create"]["_id"], json!(id));
+            let lines = chunk.lines(i).unwrap();
+            assert!(lines.ends_with(b"\n"));
+            assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 2);
+        }
+    }
+
+    #[test]
+    fn chunks_are_bounded_by_action_count() {
+        let (all, collected) = build(ChunkLimits::default());
+        let n = collected.documents.len();
+        let (chunks, _) = build(ChunkLimits {
+            max_bytes: DEFAULT_MAX_CHUNK_BYTES,
+            max_actions: 3,
+        });
+        assert_eq!(chunks.len(), n.div_ceil(3));
+        assert!(chunks.iter().all(|c| c.len() <= 3 && !c.is_empty()));
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder = BulkBodyBuilder::new(
+            "shiplog",
+            ChunkLimits {
+                max_bytes: DEFAULT_MAX_CHUNK_BYTES,
+                max_actions: 3,
+            },
+        );
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        let full = builder.take_full();
+        assert_eq!(full.len(), n / 3);
+        assert!(builder.take_full().is_empty());
+        assert_eq!(full.len() + builder.finish().len(), n.div_ceil(3));
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.body().to_vec()).collect();
+        assert_eq!(joined, all[0].body());
+    }
+
+    #[test]
+    fn chunks_are_bounded_by_bytes_and_keep_every_document_once() {
+        let (all, collected) = build(ChunkLimits::default());
+        let max_bytes = 2048;
+        let (chunks, _) = build(ChunkLimits {
+            max_bytes,
+            max_actions: 1000,
+        });
+        assert!(chunks.len() > 1);
+        for c in &chunks {
+            assert!(
+                c.byte_len() <= max_bytes || c.len() == 1,
+                "{}",
+                c.byte_len()
+            );
+            for i in 0..c.len() {
+                let src: Value = serde_json::from_slice(c.source(i).unwrap()).unwrap();
+                assert_eq!(
+                    src["observedTimestamp"].as_str().unwrap(),
+                    c.items()[i].event_time.to_rfc3339()
+                );
+            }
+        }
+        let ids: Vec<&str> = chunks
+            .iter()
+            .flat_map(|c| c.items().iter().map(|i| i.id.as_str()))
+            .collect();
+        let want: Vec<&str> = collected
+            .documents
+            .iter()
+            .map(|(_, id, _)| id.as_str())
+            .collect();
+        assert_eq!(ids, want);
+        let joined: Vec<u8> = chunks.iter().flat_map(|c| c.body().to_vec()).collect();
+        assert_eq!(joined, all[0].body());
+    }
+
+    #[test]
+    fn a_document_larger_than_the_byte_bound_travels_alone() {
+        let (chunks, collected) = build(ChunkLimits {
+            max_bytes: 10,
+            max_actions: 1000,
+        });
+        assert_eq!(chunks.len(), collected.documents.len());
+        assert!(chunks.iter().all(|c| c.len() == 1));
+    }
+
+    #[test]
+    fn select_and_split_keep_exact_bytes_and_state() {
+        let (chunks, _) = build(ChunkLimits::default());
+        let mut chunk = chunks[0].clone();
+        for it in chunk.items_mut() {
+            it.attempts = 2;
+        }
+        let picked = chunk.select([3, 1]);
+        assert_eq!(picked.len(), 2);
+        assert_eq!(picked.lines(0), chunk.lines(3));
+        assert_eq!(picked.lines(1), chunk.lines(1));
+        assert_eq!(picked.items()[0].attempts, 2);
+        let (a, b) = chunk.split_half();
+        assert_eq!(a.len() + b.len(), chunk.len());
+        let mut joined = a.body().to_vec();
+        joined.extend_from_slice(b.body());
+        assert_eq!(joined, chunk.body());
+        assert_eq!(b.source(0), chunk.source(a.len()));
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        let (chunks, _) = build(ChunkLimits::default());
+        let gz = Compression::Gzip.encode(chunks[0].body());
+        assert!(gz.len() < chunks[0].byte_len());
+        let mut out = Vec::new();
+        GzDecoder::new(&gz[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, chunks[0].body());
+        assert_eq!(Compression::None.encode(b"abc"), b"abc");
+        assert_eq!(Compression::Gzip.content_encoding(), Some("gzip"));
+        assert_eq!(Compression::None.content_encoding(), None);
+    }
+
+    #[test]
+    fn builder_keeps_metrics_and_rejections_it_receives() {
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder = BulkBodyBuilder::new("shiplog", ChunkLimits::default());
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        assert!(!builder.metrics.is_empty());
+        let docs = builder.documents();
+        let (chunks, metrics, _) = builder.finish_all();
+        assert!(!metrics.is_empty());
+        assert_eq!(chunks.iter().map(Chunk::len).sum::<usize>(), docs);
+    }
+
+    #[test]
+    fn salvage_moves_user_fields_into_one_string_and_records_the_reason() {
+        let src = br#"{"body":"paid","attributes":{"fields":{"amount":"12.5","user":{"id":7}},"log":{"format":"json"}}}"#;
+        let out = salvage_source(
+            src,
+            "mapper_parsing_exception: failed to parse field [attributes.fields.amount]",
+        )
+        .unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["body"], json!("paid"));
+        assert!(v["attributes"].get("fields").is_none());
+        let text = v["attributes"][SALVAGED_FIELDS_KEY].as_str().unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(text).unwrap(),
+            json!({"amount":"12.5","user":{"id":7}})
+        );
+        assert_eq!(v["attributes"]["shiplog"]["salvaged"], json!(true));
+        assert!(v["attributes"]["shiplog"][SALVAGE_REASON_KEY]
+            .as_str()
+            .unwrap()
+            .starts_with("mapper_parsing_exception"));
+        assert_eq!(v["attributes"]["log"]["format"], json!("json"));
+    }
+
+    #[test]
+    fn salvage_keeps_existing_shiplog_attributes_and_caps_the_reason() {
+        let src = br#"{"attributes":{"fields":{"a":1},"shiplog":{"truncated":9}}}"#;
+        let reason = "é".repeat(1000);
+        let v: Value = serde_json::from_slice(&salvage_source(src, &reason).unwrap()).unwrap();
+        assert_eq!(v["attributes"]["shiplog"]["truncated"], json!(9));
+        assert!(
+            v["attributes"]["shiplog"][SALVAGE_REASON_KEY]
+                .as_str()
+                .unwrap()
+                .len()
+                <= MAX_SALVAGE_REASON_BYTES
+        );
+    }
+
+    #[test]
+    fn salvage_without_user_fields_or_on_garbage_gives_none() {
+        assert_eq!(
+            salvage_source(br#"{"body":"x","attributes":{"log":{}}}"#, "r"),
+            None
+        );
+        assert_eq!(salvage_source(b"not json", "r"), None);
+        assert_eq!(salvage_source(br#"{"body":"x"}"#, "r"), None);
+    }
+
+    #[test]
+    fn without_document_ids_actions_carry_no_id_but_items_remember_it() {
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder =
+            BulkBodyBuilder::new("shiplog", ChunkLimits::default()).with_document_ids(false);
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        let chunk = &builder.finish()[0];
+        let action: Value = serde_json::from_slice(chunk.action(0).unwrap()).unwrap();
+        assert!(action["create"].get("_id").is_none());
+        assert!(action["create"]["_index"]
+            .as_str()
+            .unwrap()
+            .starts_with("shiplog-"));
+        assert!(!chunk.items()[0].id.is_empty());
+        // Salvage keeps the id-less action.
+        let mut out = Chunk::new();
+        out.push_rewritten(chunk, 0, b"{}", true);
+        assert_eq!(out.action(0), chunk.action(0));
+    }
+
+    #[test]
+    fn push_rewritten_keeps_identity_and_marks_salvaged() {
+        let (chunks, _) = build(ChunkLimits::default());
+        let mut out = Chunk::new();
+        out.push_rewritten(&chunks[0], 2, br#"{"x":1}"#, true);
+        assert_eq!(out.items()[0].id, chunks[0].items()[2].id);
+        assert_eq!(out.items()[0].index, chunks[0].items()[2].index);
+        assert!(out.items()[0].salvaged);
+        assert_eq!(out.source(0), Some(&br#"{"x":1}"#[..]));
+    }
+}
