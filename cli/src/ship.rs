@@ -8,8 +8,12 @@ use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_UNDELIVERED, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits, Compression, DEFAULT_MAX_CHUNK_BYTES};
 use shiplog::delivery::dead_letter::DeadLetterEntry;
-use shiplog::metrics::aggregate;
+use shiplog::delivery::emf;
+use shiplog::metrics::{aggregate, MetricDatum};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::sinks::cloudwatch::{
+    CloudWatchPublisher, FailurePolicy, PublishError, PublisherConfig,
+};
 use shiplog::sinks::dead_letter::DeadLetterStore;
 use shiplog::sinks::opensearch::config::check_endpoint_url;
 use shiplog::sinks::opensearch::{
@@ -74,6 +78,20 @@ pub struct TargetArgs {
     pub timeout: u64,
 }
 
+/// `--metrics-mode` values: what happens to the aggregated metrics when shipping for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsModeArg {
+    /// Print them as NDJSON `metric` lines (stdout or --out), as `replay` does.
+    Ndjson,
+    /// Print them as CloudWatch Embedded Metric Format lines (what ship-logs writes with
+    /// METRICS_MODE=emf).
+    Emf,
+    /// Publish them with CloudWatch PutMetricData (credentials and region from the AWS
+    /// environment), like ship-logs' default mode.
+    #[value(name = "put-metric-data")]
+    PutMetricData,
+}
+
 /// Options of `replay` used only with --to-opensearch.
 #[derive(Debug, Clone, Args)]
 pub struct ShipArgs {
@@ -84,6 +102,9 @@ pub struct ShipArgs {
     /// are reported and the exit status is 3.
     #[arg(long, value_name = "BUCKET", requires = "to_opensearch")]
     pub dead_letter_bucket: Option<String>,
+    /// What to do with the metrics when shipping: print NDJSON, print EMF, or publish them.
+    #[arg(long, value_enum, default_value_t = MetricsModeArg::Ndjson, requires = "to_opensearch")]
+    pub metrics_mode: MetricsModeArg,
 }
 
 impl TargetArgs {
@@ -173,7 +194,9 @@ async fn run_async(
     ship: &ShipArgs,
     out: Option<&Path>,
 ) -> u8 {
-    let needs_aws = ship.dead_letter_bucket.is_some() || ship.target.auth != AuthArg::None;
+    let needs_aws = ship.dead_letter_bucket.is_some()
+        || ship.target.auth != AuthArg::None
+        || ship.metrics_mode == MetricsModeArg::PutMetricData;
     let sdk = if needs_aws {
         Some(load_sdk_config().await)
     } else {
@@ -237,8 +260,24 @@ async fn run_async(
     }
     let points = metrics.len();
     let datums = aggregate(metrics);
+    let datum_count = datums.len();
+    let mut metrics_failed = false;
     let mut metric_lines = Vec::new();
-    write_metric_lines(&mut metric_lines, &datums);
+    match ship.metrics_mode {
+        MetricsModeArg::Ndjson => write_metric_lines(&mut metric_lines, &datums),
+        MetricsModeArg::Emf => {
+            let rendering = emf::render(&datums, now_millis());
+            for line in &rendering.lines {
+                metric_lines.extend_from_slice(line.as_bytes());
+                metric_lines.push(b'\n');
+            }
+        }
+        MetricsModeArg::PutMetricData => {
+            if let Some(sdk) = sdk.as_ref() {
+                metrics_failed = !publish_metrics(sdk, datums, &ship.target).await;
+            }
+        }
+    }
     if let Err(e) = write_output(out, &metric_lines) {
         eprintln!("shiplog replay: writing the output failed: {e}");
         return EXIT_USAGE;
@@ -251,10 +290,12 @@ async fn run_async(
     for (reason, n) in by_reason {
         eprintln!("  rejected {reason:<32} {n:>6}");
     }
-    eprintln!(
-        "metrics: {points} points → {} datums (NDJSON on stdout)",
-        datums.len()
-    );
+    let destination = match ship.metrics_mode {
+        MetricsModeArg::Ndjson => "NDJSON on stdout",
+        MetricsModeArg::Emf => "EMF on stdout",
+        MetricsModeArg::PutMetricData => "PutMetricData",
+    };
+    eprintln!("metrics: {points} points → {datum_count} datums ({destination})");
     let leftover = dead_letter(
         &dead,
         ship.dead_letter_bucket.as_deref(),
@@ -265,11 +306,39 @@ async fn run_async(
     print_outcome(&total);
     if undecodable > 0 {
         EXIT_UNDECODABLE
-    } else if leftover {
+    } else if leftover || metrics_failed {
         EXIT_UNDELIVERED
     } else {
         EXIT_OK
     }
+}
+
+/// Publishes `datums` with PutMetricData within the delivery deadline; `false` when some could not
+/// be delivered (the outcome is printed either way).
+async fn publish_metrics(sdk: &SdkConfig, datums: Vec<MetricDatum>, target: &TargetArgs) -> bool {
+    let publisher = CloudWatchPublisher::from_sdk_config(
+        sdk,
+        PublisherConfig {
+            failure_policy: FailurePolicy::FailInvocation,
+            ..PublisherConfig::default()
+        },
+    );
+    let deadline = tokio::time::Instant::from_std(target.deadline());
+    let (outcome, ok) = match publisher.publish(datums, now_millis(), deadline).await {
+        Ok(o) => (o, true),
+        Err(PublishError::Undelivered(o)) => (*o, false),
+    };
+    eprintln!(
+        "cloudwatch: {} datums sent in {} requests ({} retries), {} dropped as invalid, {} refused, {} failed{}",
+        outcome.datums_sent,
+        outcome.requests,
+        outcome.retries,
+        outcome.dropped_invalid.total(),
+        outcome.rejected_by_service,
+        outcome.failed_datums,
+        outcome.last_error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+    );
+    ok
 }
 
 fn write_output(out: Option<&Path>, bytes: &[u8]) -> std::io::Result<()> {

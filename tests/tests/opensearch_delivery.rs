@@ -1113,3 +1113,56 @@ fn replay_to_opensearch_ships_samples_through_the_same_delivery() {
     assert_eq!(shiplog_cli::run(cli), shiplog_cli::EXIT_OK);
     assert!(fake.writes().values().all(|w| *w == 1));
 }
+
+#[test]
+fn replay_to_opensearch_with_emf_metrics_mode_prints_cloudwatch_emf_documents() {
+    use clap::Parser;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt
+        .block_on(FakeOpenSearch::start(FakeAuth::None, Faults::default()))
+        .unwrap();
+    let out =
+        std::env::temp_dir().join(format!("shiplog-replay-emf-{}.ndjson", std::process::id()));
+    // A payload written now, so its metric points fall inside CloudWatch's accepted window.
+    let now = shiplog::sinks::now_millis().0;
+    let payload = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/orders",
+        "logStream": "2026/01/01/[$LATEST]abc", "subscriptionFilters": ["shiplog"],
+        "logEvents": [
+            {"id": "emf-1", "timestamp": now, "message": "MONITORING|12.5|milliseconds|latency|Shop|stage=prod\n"},
+            {"id": "emf-2", "timestamp": now, "message": "MONITORING|7.5|milliseconds|latency|Shop|stage=prod\n"},
+        ],
+    });
+    let input =
+        std::env::temp_dir().join(format!("shiplog-replay-emf-{}.json", std::process::id()));
+    std::fs::write(&input, payload.to_string()).unwrap();
+    let cli = shiplog_cli::Cli::parse_from([
+        "shiplog",
+        "replay",
+        "--to-opensearch",
+        &fake.url(),
+        "--metrics-mode",
+        "emf",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(shiplog_cli::run(cli), shiplog_cli::EXIT_OK);
+    assert_eq!(fake.docs().len(), 2);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let emf = &lines[0];
+    let directive = &emf["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "Shop");
+    assert_eq!(directive["Metrics"][0]["Name"], "latency");
+    assert_eq!(directive["Metrics"][0]["Unit"], "Milliseconds");
+    assert_eq!(emf["stage"], "prod");
+    assert_eq!(emf["FunctionName"], "orders");
+    assert_eq!(emf["latency"], serde_json::json!([12.5, 7.5]));
+    let _ = std::fs::remove_file(out);
+    let _ = std::fs::remove_file(input);
+}

@@ -169,6 +169,12 @@ impl CloudWatchPublisher {
         CloudWatchPublisher { client, config }
     }
 
+    /// A publisher with a client built from the shared AWS configuration (region, credentials,
+    /// `AWS_ENDPOINT_URL_CLOUDWATCH`).
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig, config: PublisherConfig) -> Self {
+        CloudWatchPublisher::new(Client::new(sdk), config)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &PublisherConfig {
         &self.config
