@@ -25,7 +25,7 @@ seed() { # seed TARGET: copy relevant fixtures into the target's corpus dir
 import json, pathlib, sys
 src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 for f in src.rglob('*.jsonl'):
-    for i, line in enumerate(f.read_text().splitlines()):
+    for i, line in enumerate(l for l in f.read_text().split("\n") if l.strip()):
         rec = json.loads(line)
         (dst / f"{f.stem}-{i}").write_text(rec["message"])
 PY

@@ -204,25 +204,45 @@ impl Pipeline {
                 self.process_batch(&batch, &mut rs, sink);
             }
             RecordContent::Payload(bytes) => {
-                match decode::parse_message(bytes, &self.config.limits) {
-                    Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
-                    Ok(Message::Data(mut batch, rejections)) => {
-                        for r in rejections {
-                            sink.rejection(r.with_record(record_id));
-                        }
-                        if batch.region.is_none() {
-                            batch.region = region.map(Cow::Borrowed);
-                        }
-                        self.process_batch(&batch, &mut rs, sink);
-                    }
-                    Err(r) => {
-                        rs.outcome = RecordOutcome::Failed(r.reason);
-                        sink.rejection(r.with_record(record_id));
-                    }
-                }
+                self.process_payload(bytes, region, record_id, &mut rs, sink);
             }
         }
         rs
+    }
+
+    /// One decompressed payload. Several JSON documents back to back (concatenated gzip members,
+    /// as in Firehose-to-S3 exports) are read as one message each.
+    fn process_payload(
+        &mut self,
+        bytes: &[u8],
+        region: Option<&str>,
+        record_id: Option<&str>,
+        rs: &mut RecordSummary,
+        sink: &mut CountingSink<'_>,
+    ) {
+        match decode::parse_message(bytes, &self.config.limits) {
+            Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
+            Ok(Message::Data(mut batch, rejections)) => {
+                for r in rejections {
+                    sink.rejection(r.with_record(record_id));
+                }
+                if batch.region.is_none() {
+                    batch.region = region.map(Cow::Borrowed);
+                }
+                self.process_batch(&batch, rs, sink);
+            }
+            Err(r) => match decode::message::split_concatenated(bytes) {
+                Some(parts) if r.reason == RejectReason::InvalidPayloadJson => {
+                    for part in parts {
+                        self.process_payload(part, region, record_id, rs, sink);
+                    }
+                }
+                _ => {
+                    rs.outcome = RecordOutcome::Failed(r.reason);
+                    sink.rejection(r.with_record(record_id));
+                }
+            },
+        }
     }
 
     fn is_own_log_group(&self, group: &str) -> bool {

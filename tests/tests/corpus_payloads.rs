@@ -353,6 +353,13 @@ fn bad_lambda_events_have_their_expected_outcomes() {
 }
 
 #[test]
+fn concatenated_gzip_members_are_read_as_one_message_each() {
+    let r = run("08-bad-inputs/lambda-events/concatenated-gzip-members.json");
+    assert!(r.reasons().is_empty(), "{:?}", r.reasons());
+    assert_eq!(r.docs().len(), 2, "both members' events ship");
+}
+
+#[test]
 fn plain_json_without_gzip_is_accepted_leniently() {
     let r = run("08-bad-inputs/lambda-events/base64-plain-json-not-gzip.json");
     assert!(r.reasons().is_empty(), "{:?}", r.reasons());

@@ -563,3 +563,38 @@ mod tests {
         }
     }
 }
+
+/// Splits a payload made of several JSON documents back to back (what concatenated gzip members
+/// decompress to, e.g. Firehose-to-S3 exports of subscription data) into the documents. `None`
+/// when the payload is not exactly a sequence of two or more JSON values separated by optional
+/// whitespace.
+pub fn split_concatenated(payload: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut stream =
+        serde_json::Deserializer::from_slice(payload).into_iter::<serde::de::IgnoredAny>();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while let Some(item) = stream.next() {
+        item.ok()?;
+        let end = stream.byte_offset();
+        parts.push(payload.get(start..end)?);
+        start = end;
+    }
+    (parts.len() > 1).then_some(parts)
+}
+
+#[cfg(test)]
+mod concatenated_tests {
+    use super::*;
+
+    #[test]
+    fn back_to_back_documents_are_split_and_single_ones_are_not() {
+        let two = br#"{"a":1} {"b":[2]}
+{"c":"}{"}"#;
+        let parts = split_concatenated(two).unwrap();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[2].trim_ascii(), br#"{"c":"}{"}"#);
+        assert!(split_concatenated(br#"{"a":1}"#).is_none());
+        assert!(split_concatenated(br#"{"a":1} {"b":"#).is_none());
+        assert!(split_concatenated(b"not json").is_none());
+    }
+}
