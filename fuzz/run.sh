@@ -30,6 +30,12 @@ for f in src.rglob('*.jsonl'):
         (dst / f"{f.stem}-{i}").write_text(rec["message"])
 PY
       ;;
+    eventbridge)
+      cp "$fixtures"/07-eventbridge/*.json "$dir/" ;;
+    bulk_response)
+      printf '\x00{"took":3,"errors":false,"items":[{"create":{"_index":"shiplog-2023.11.14","_id":"a","status":201}},{"create":{"_index":"shiplog-2023.11.14","_id":"b","status":201}},{"create":{"_index":"shiplog-2023.11.14","_id":"c","status":201}}]}' > "$dir/ok"
+      printf '\x00{"took":3,"errors":true,"items":[{"create":{"_id":"a","status":409,"error":{"type":"version_conflict_engine_exception","reason":"exists"}}},{"create":{"_id":"b","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [attributes.fields.k]"}}},{"create":{"_id":"c","status":429,"error":{"type":"es_rejected_execution_exception","reason":"busy"}}}]}' > "$dir/mixed"
+      printf '\x08{"error":{"type":"cluster_block_exception"},"status":503}' > "$dir/unavailable" ;;
   esac
 }
 
