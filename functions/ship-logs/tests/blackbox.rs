@@ -38,9 +38,11 @@ const SELF_METRIC: &str = "EventsIn";
 
 type Key = (String, String);
 
+/// The binary under test: `SHIPLOG_SHIP_LOGS_BIN` (relative to the repository root) or the
+/// debug build cargo made for this test.
 fn binary() -> PathBuf {
     std::env::var_os("SHIPLOG_SHIP_LOGS_BIN")
-        .map(PathBuf::from)
+        .map(|p| shiplog_tests::repo_root().join(p))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ship-logs")))
 }
 
