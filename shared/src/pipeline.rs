@@ -81,6 +81,8 @@ pub struct RecordSummary {
 /// Counts for one input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputSummary {
+    /// The event shape the input had (decides the shape of a Lambda's answer).
+    pub source: Option<Source>,
     /// Records in the input.
     pub records: usize,
     /// Records that failed to decode.
@@ -105,6 +107,9 @@ pub trait Sink {
     fn metric(&mut self, point: MetricPoint);
     /// One rejection (a record, an event or a MONITORING line).
     fn rejection(&mut self, rejection: Rejection);
+    /// Called before each record's documents, metrics and rejections, with its Kinesis sequence
+    /// number / Firehose record id (`None` for CloudWatch Logs and decoded inputs).
+    fn record_start(&mut self, _record_id: Option<&str>) {}
     /// Called after each record with its summary.
     fn record_end(&mut self, _summary: &RecordSummary) {}
 }
@@ -148,6 +153,7 @@ impl Pipeline {
         let decoded = decode::decode_input(input, &self.config.limits)?;
         let region = decoded.region.as_deref();
         let mut summary = InputSummary {
+            source: Some(decoded.source),
             records: decoded.records.len(),
             ..InputSummary::default()
         };
@@ -156,6 +162,7 @@ impl Pipeline {
             rejections: 0,
         };
         for record in &decoded.records {
+            counting.inner.record_start(record.record_id.as_deref());
             let rs = self.process_record(record, decoded.source, region, &mut counting);
             match rs.outcome {
                 RecordOutcome::Failed(_) => summary.failed_records += 1,
@@ -358,6 +365,9 @@ impl Sink for CountingSink<'_> {
     fn rejection(&mut self, rejection: Rejection) {
         self.rejections += 1;
         self.inner.rejection(rejection);
+    }
+    fn record_start(&mut self, record_id: Option<&str>) {
+        self.inner.record_start(record_id);
     }
     fn record_end(&mut self, summary: &RecordSummary) {
         self.inner.record_end(summary);

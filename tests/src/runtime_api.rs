@@ -110,6 +110,7 @@ struct State {
     outcomes: Mutex<HashMap<String, Outcome>>,
     init_error: Mutex<Option<Vec<u8>>>,
     recorded: Mutex<Vec<RecordedRequest>>,
+    polls: Mutex<Vec<std::time::Instant>>,
     changed: Notify,
 }
 
@@ -143,6 +144,7 @@ impl RuntimeApi {
             outcomes: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             recorded: Mutex::new(Vec::new()),
+            polls: Mutex::new(Vec::new()),
             changed: Notify::new(),
         });
         let server_state = Arc::clone(&state);
@@ -217,6 +219,18 @@ impl RuntimeApi {
     /// Waits up to `wait` for an init error report (body of `…/init/error`).
     pub async fn init_error(&self, wait: Duration) -> Option<Vec<u8>> {
         self.wait_for(wait, |state| lock(&state.init_error).clone())
+            .await
+    }
+
+    /// When each `GET …/invocation/next` arrived, in order (the first one ends the function's
+    /// init phase: a cold-start measurement takes it against the spawn time).
+    pub fn polls(&self) -> Vec<std::time::Instant> {
+        lock(&self.state.polls).clone()
+    }
+
+    /// Waits up to `wait` for the first `…/invocation/next` poll.
+    pub async fn first_poll(&self, wait: Duration) -> Option<std::time::Instant> {
+        self.wait_for(wait, |state| lock(&state.polls).first().copied())
             .await
     }
 
@@ -306,6 +320,8 @@ async fn route(state: Arc<State>, request: Request<Incoming>) -> Result<HttpResp
 }
 
 async fn next_invocation(state: &State) -> HttpResponse {
+    let arrived = std::time::Instant::now();
+    state.update(|s| lock(&s.polls).push(arrived));
     let Some(invocation) = state.queue.lock().await.recv().await else {
         return reply(StatusCode::GONE, "");
     };
@@ -424,6 +440,11 @@ impl LambdaProcess {
     /// The exit status, if the process has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// The OS process id (e.g. to read `/proc/<pid>/status` for the peak RSS).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -1690,3 +1690,51 @@ fn every_subscribe_environment_variable_is_read_by_its_config() {
         );
     }
 }
+
+/// Names of the environment constants a shared configuration module declares: `pub const
+/// ENV_X: &str = "…";` or `pub const X_ENV: &str = "…";` (the shared modules prefix or suffix
+/// their names).
+fn shared_env_names(rel: &str) -> Vec<String> {
+    let src = std::fs::read_to_string(shiplog_tests::repo_root().join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let re =
+        regex::Regex::new(r#"pub const (ENV_[A-Z0-9_]+|[A-Z0-9_]+_ENV): &str = "([A-Z0-9_]+)";"#)
+            .unwrap();
+    re.captures_iter(&src).map(|c| c[2].to_owned()).collect()
+}
+
+/// The configuration modules ship-logs composes: its own, the OpenSearch delivery's and the
+/// metrics delivery's.
+const SHIP_LOGS_CONFIG_MODULES: &[&str] = &[
+    "shared/src/sinks/opensearch/config.rs",
+    "shared/src/delivery/metrics_config.rs",
+    "shared/src/delivery/usage_metrics.rs",
+    "shared/src/delivery/self_metrics.rs",
+];
+
+#[test]
+fn every_ship_logs_environment_variable_is_read_by_its_config() {
+    let mut known = config_env_names("functions/ship-logs/src/config.rs");
+    assert!(known.contains(&"OWN_LOG_GROUPS".to_owned()), "{known:?}");
+    for module in SHIP_LOGS_CONFIG_MODULES {
+        let names = shared_env_names(module);
+        assert!(
+            !names.is_empty(),
+            "{module} declares no environment constant"
+        );
+        known.extend(names);
+    }
+    for name in ["OPENSEARCH_ENDPOINT", "DEAD_LETTER_BUCKET", "METRICS_MODE"] {
+        assert!(known.contains(&name.to_owned()), "{name} in {known:?}");
+    }
+    let (id, function) = function_by_binary(SHIP_LOGS_BINARY);
+    let vars = function["Properties"]["Environment"]["Variables"]
+        .as_object()
+        .unwrap();
+    for name in vars.keys() {
+        assert!(
+            known.contains(name),
+            "{id} sets {name}, which no ship-logs config module reads"
+        );
+    }
+}

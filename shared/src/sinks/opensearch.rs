@@ -215,6 +215,9 @@ pub enum ShipError {
     NoDeadLetterBucket {
         /// Documents left over.
         count: usize,
+        /// `_id`s of the documents left over (a Kinesis or Firehose handler maps them back to
+        /// the records that must be reported as failed).
+        undelivered: Vec<String>,
         /// What the delivery did.
         outcome: Box<Outcome>,
     },
@@ -225,6 +228,8 @@ pub enum ShipError {
         count: usize,
         /// The write error.
         source: DeadLetterWriteError,
+        /// `_id`s of the documents left over.
+        undelivered: Vec<String>,
         /// What the delivery did.
         outcome: Box<Outcome>,
     },
@@ -236,6 +241,14 @@ impl ShipError {
         match self {
             ShipError::NoDeadLetterBucket { outcome, .. }
             | ShipError::DeadLetter { outcome, .. } => outcome,
+        }
+    }
+
+    /// `_id`s of the documents that are neither in OpenSearch nor in a dead letter.
+    pub fn undelivered(&self) -> &[String] {
+        match self {
+            ShipError::NoDeadLetterBucket { undelivered, .. }
+            | ShipError::DeadLetter { undelivered, .. } => undelivered,
         }
     }
 }
@@ -626,9 +639,11 @@ pub async fn ship(
         return Ok(outcome);
     }
     let count = dead.len();
+    let undelivered = || dead.iter().map(|d| d.id.clone()).collect();
     let Some(store) = dead_letters else {
         return Err(ShipError::NoDeadLetterBucket {
             count,
+            undelivered: undelivered(),
             outcome: Box::new(outcome),
         });
     };
@@ -640,6 +655,7 @@ pub async fn ship(
         Err(source) => Err(ShipError::DeadLetter {
             count,
             source,
+            undelivered: undelivered(),
             outcome: Box::new(outcome),
         }),
     }
