@@ -1738,3 +1738,16 @@ fn every_ship_logs_environment_variable_is_read_by_its_config() {
         );
     }
 }
+
+#[test]
+fn ship_logs_application_log_level_lets_emf_lines_through() {
+    // EMF lines carry no "level"; under LogFormat JSON Lambda reads them as INFO.
+    let (id, function) = function_by_binary(SHIP_LOGS_BINARY);
+    let logging = &function["Properties"]["LoggingConfig"];
+    assert_eq!(logging["LogFormat"], "JSON", "{id}");
+    let level = logging["ApplicationLogLevel"].as_str().unwrap_or("INFO");
+    assert!(
+        matches!(level, "TRACE" | "DEBUG" | "INFO"),
+        "{id}: ApplicationLogLevel {level} drops EMF lines"
+    );
+}
