@@ -234,28 +234,7 @@ pub fn parse_trace_header(value: &str) -> Option<Trace<'static>> {
             ..Trace::default()
         });
     }
-    let mut trace = Trace::default();
-    for part in value.split(';') {
-        let Some((key, v)) = part.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        match key.trim() {
-            "Root" if !v.is_empty() => trace.xray_trace_id = Some(Cow::Owned(v.to_owned())),
-            "Parent" if !v.is_empty() => trace.segment_id = Some(Cow::Owned(v.to_owned())),
-            "Sampled" => trace.sampled = sampled_flag(v),
-            _ => {}
-        }
-    }
-    trace.xray_trace_id.is_some().then_some(trace)
-}
-
-fn sampled_flag(v: &str) -> Option<bool> {
-    match v {
-        "1" | "true" => Some(true),
-        "0" | "false" => Some(false),
-        _ => None,
-    }
+    super::structured::header_trace(value)
 }
 
 /// What [`platform_body`] summarises.
