@@ -72,6 +72,36 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
+    /// Every reason, in declaration order (summaries, self-metrics and tests iterate it).
+    pub const ALL: [RejectReason; 26] = [
+        RejectReason::InvalidEnvelope,
+        RejectReason::InvalidBase64,
+        RejectReason::InvalidGzip,
+        RejectReason::DecompressedTooLarge,
+        RejectReason::InvalidPayloadJson,
+        RejectReason::UnknownMessageType,
+        RejectReason::TooDeeplyNested,
+        RejectReason::InvalidLogEvent,
+        RejectReason::OwnLogGroup,
+        RejectReason::FilteredOut,
+        RejectReason::SampledOut,
+        RejectReason::MetricTooFewFields,
+        RejectReason::MetricTooManyFields,
+        RejectReason::MetricValueNotANumber,
+        RejectReason::MetricValueNotFinite,
+        RejectReason::MetricValueOutOfRange,
+        RejectReason::MetricTimestampInvalid,
+        RejectReason::MetricTimestampOutOfRange,
+        RejectReason::MetricNameEmpty,
+        RejectReason::MetricNameTooLong,
+        RejectReason::MetricInvalidCharacters,
+        RejectReason::MetricTooManyDimensions,
+        RejectReason::MetricDimensionTooLong,
+        RejectReason::MetricInvalidNamespace,
+        RejectReason::MetricDatumMalformed,
+        RejectReason::MetricNameConflict,
+    ];
+
     /// The kebab-case code.
     pub fn as_str(self) -> &'static str {
         use RejectReason::*;
@@ -202,36 +232,15 @@ mod tests {
     }
 
     #[test]
+    fn all_lists_each_reason_once() {
+        let codes: std::collections::BTreeSet<_> =
+            RejectReason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(codes.len(), RejectReason::ALL.len());
+    }
+
+    #[test]
     fn as_str_matches_serde_for_every_reason() {
-        use RejectReason::*;
-        for r in [
-            InvalidEnvelope,
-            InvalidBase64,
-            InvalidGzip,
-            DecompressedTooLarge,
-            InvalidPayloadJson,
-            UnknownMessageType,
-            TooDeeplyNested,
-            InvalidLogEvent,
-            OwnLogGroup,
-            FilteredOut,
-            SampledOut,
-            MetricTooFewFields,
-            MetricTooManyFields,
-            MetricValueNotANumber,
-            MetricValueNotFinite,
-            MetricValueOutOfRange,
-            MetricTimestampInvalid,
-            MetricTimestampOutOfRange,
-            MetricNameEmpty,
-            MetricNameTooLong,
-            MetricInvalidCharacters,
-            MetricTooManyDimensions,
-            MetricDimensionTooLong,
-            MetricInvalidNamespace,
-            MetricDatumMalformed,
-            MetricNameConflict,
-        ] {
+        for r in RejectReason::ALL {
             assert_eq!(
                 serde_json::to_value(r).unwrap(),
                 serde_json::json!(r.as_str())

@@ -367,36 +367,8 @@ mod tests {
 
     #[test]
     fn every_reason_at_once_still_fits_one_document() {
-        use RejectReason::*;
         let mut m = SelfMetrics::new(DEFAULT_NAMESPACE, None).unwrap();
-        let all = [
-            InvalidEnvelope,
-            InvalidBase64,
-            InvalidGzip,
-            DecompressedTooLarge,
-            InvalidPayloadJson,
-            UnknownMessageType,
-            TooDeeplyNested,
-            InvalidLogEvent,
-            OwnLogGroup,
-            FilteredOut,
-            SampledOut,
-            MetricTooFewFields,
-            MetricTooManyFields,
-            MetricValueNotANumber,
-            MetricValueNotFinite,
-            MetricValueOutOfRange,
-            MetricTimestampInvalid,
-            MetricTimestampOutOfRange,
-            MetricNameEmpty,
-            MetricNameTooLong,
-            MetricInvalidCharacters,
-            MetricTooManyDimensions,
-            MetricDimensionTooLong,
-            MetricInvalidNamespace,
-            MetricDatumMalformed,
-            MetricNameConflict,
-        ];
+        let all = RejectReason::ALL;
         for r in all {
             m.add_rejection(r);
         }
