@@ -211,7 +211,8 @@ async fn run_async(
     };
     let mut pipeline = Pipeline::new(config.clone());
     let mut builder = BulkBodyBuilder::new(&config.index_prefix, ship.target.limits())
-        .with_document_ids(!ship.target.no_document_ids);
+        .with_document_ids(!ship.target.no_document_ids)
+        .with_compression(client.options().compression);
     let mut total = Outcome::default();
     let mut dead: Vec<DeadLetterEntry> = Vec::new();
     let mut lines = Vec::new();

@@ -8,6 +8,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use shiplog::bench::workload::{generate_payload, payload_events, Flavor};
 use shiplog::bench::StubTransport;
 use shiplog::correlate::Correlator;
+use shiplog::delivery::bulk::{gzip, Compression};
 use shiplog::document::{BatchResource, Document};
 use shiplog::limits::DEFAULT_CORRELATION_CACHE_SIZE;
 use shiplog::metrics::{aggregate, MetricPoint};
@@ -116,21 +117,32 @@ fn metrics(c: &mut Criterion) {
 fn bulk(c: &mut Criterion) {
     let spec = common::spec();
     let payload = generate_payload(&spec, common::payload_of(Flavor::NodeText));
-    let mut transport = StubTransport::new("shiplog");
     let mut group = c.benchmark_group("bulk");
     group.throughput(Throughput::Bytes(payload.raw_bytes as u64));
-    group.bench_function("pipeline_into_bulk_body", |b| {
-        b.iter(|| {
-            let mut pipeline = Pipeline::new(PipelineConfig::default());
-            let _ = pipeline.process_input(black_box(&payload.lambda_event), &mut transport);
-            transport.finish_uncompressed()
-        })
-    });
+    for (name, compression) in [
+        ("pipeline_into_bulk_body", Compression::None),
+        ("pipeline_into_gzipped_bulk_body", Compression::Gzip),
+    ] {
+        let mut transport = StubTransport::with_compression("shiplog", compression);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut pipeline = Pipeline::new(PipelineConfig::default());
+                let _ = pipeline.process_input(black_box(&payload.lambda_event), &mut transport);
+                transport.deliver()
+            })
+        });
+    }
+    let mut transport = StubTransport::with_compression("shiplog", Compression::None);
     let mut pipeline = Pipeline::new(PipelineConfig::default());
     let _ = pipeline.process_input(&payload.lambda_event, &mut transport);
-    group.throughput(Throughput::Bytes(transport.body().len() as u64));
-    group.bench_function("gzip_body", |b| b.iter(|| transport.compress()));
-    let _ = transport.finish_uncompressed();
+    let _ = transport.deliver();
+    let body: Vec<u8> = transport
+        .chunks()
+        .iter()
+        .flat_map(|c| c.body().to_vec())
+        .collect();
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("gzip_body", |b| b.iter(|| gzip(black_box(&body))));
     group.finish();
 }
 

@@ -25,6 +25,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use shiplog::decode::Source;
+use shiplog::delivery::bulk::BulkBodyBuilder;
 use shiplog::delivery::metric_requests::PublishOutcome;
 use shiplog::delivery::self_metrics::SelfMetrics;
 use shiplog::metrics::aggregate;
@@ -216,13 +217,10 @@ fn parse<D, M>(
     self_metrics: Option<&mut SelfMetrics>,
 ) -> (Option<InputSummary>, Parsed) {
     let opensearch = &deps.config.opensearch;
-    let mut sink = InvocationSink::new(
-        &deps.config.pipeline.index_prefix,
-        opensearch.chunk_limits,
-        opensearch.document_ids,
-        deps.usage(),
-        self_metrics,
-    );
+    let bulk = BulkBodyBuilder::new(&deps.config.pipeline.index_prefix, opensearch.chunk_limits)
+        .with_document_ids(opensearch.document_ids)
+        .with_compression(opensearch.compression);
+    let mut sink = InvocationSink::new(bulk, deps.usage(), self_metrics);
     let result = deps.pipeline().process_input(input, &mut sink);
     let summary = match result {
         Ok(summary) => Some(summary),

@@ -4,7 +4,7 @@
 //! every record keeps the `_id`s of its documents, so that a document that could not be
 //! delivered fails exactly its own record.
 
-use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk};
 use shiplog::delivery::self_metrics::SelfMetrics;
 use shiplog::delivery::usage_metrics::UsageMetrics;
 use shiplog::document::Document;
@@ -66,17 +66,15 @@ pub struct InvocationSink<'a> {
 }
 
 impl<'a> InvocationSink<'a> {
-    /// A sink writing `<index_prefix>-YYYY.MM.DD` chunks bounded by `limits` (with or without
-    /// `_id`s), reading usage metrics when `usage` is set, counting into `self_metrics` when given.
+    /// A sink writing its documents into `bulk`, reading usage metrics when `usage` is set,
+    /// counting into `self_metrics` when given.
     pub fn new(
-        index_prefix: &str,
-        limits: ChunkLimits,
-        document_ids: bool,
+        bulk: BulkBodyBuilder,
         usage: Option<&'a UsageMetrics>,
         self_metrics: Option<&'a mut SelfMetrics>,
     ) -> Self {
         InvocationSink {
-            bulk: BulkBodyBuilder::new(index_prefix, limits).with_document_ids(document_ids),
+            bulk,
             usage,
             self_metrics,
             points: Vec::new(),
@@ -190,9 +188,7 @@ mod tests {
     fn parse(input: &[u8], usage: Option<&UsageMetrics>) -> (Parsed, String) {
         let mut self_metrics = SelfMetrics::new("shiplog", Some("ship")).unwrap();
         let mut sink = InvocationSink::new(
-            "shiplog",
-            ChunkLimits::default(),
-            true,
+            BulkBodyBuilder::new("shiplog", shiplog::delivery::bulk::ChunkLimits::default()),
             usage,
             Some(&mut self_metrics),
         );

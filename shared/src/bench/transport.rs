@@ -1,50 +1,29 @@
 //! The stubbed transport of `shiplog bench`: a [`Sink`] that does what ship-logs does before the
-//! network — the `_bulk` body built (action line + document per event), cut into chunks and
-//! gzip'd, the metric points aggregated into datums and packed into PutMetricData calls — and
-//! then throws the bytes away.
-//!
-//! TODO(bench): switch to the real builders when they are merged:
-//! `crate::delivery::bulk::BulkBodyBuilder` (branch h-opensearch) for the body and its chunks,
-//! `crate::delivery::metric_requests` (branch h-metrics-pub) for the PutMetricData packing.
-//! The constants below mirror theirs (gzip level 1, 5 MiB / 5 000 actions per chunk, 1 000
-//! datums per call).
+//! network, with the code ship-logs runs — documents into `_bulk` chunks by
+//! [`BulkBodyBuilder`] (gzip'd while written, as requests send them), metric points aggregated
+//! into datums and validated and packed into PutMetricData requests by
+//! [`metric_requests::prepare`] — and then throws the bytes away.
 
-use crate::document::{write_json_str, Document, MetricStatus};
-use crate::metrics::{aggregate, MetricDatum, MetricPoint};
+use crate::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits, Compression};
+use crate::delivery::metric_requests;
+use crate::document::{Document, MetricStatus};
+use crate::metrics::{aggregate, MetricPoint};
 use crate::pipeline::Sink;
 use crate::rejection::Rejection;
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use std::io::Write;
+use crate::time::EpochMillis;
 
-/// gzip level of the `_bulk` body (fast: the body is compressed on every invocation).
-pub const BULK_GZIP_LEVEL: u32 = 1;
-/// Largest uncompressed `_bulk` chunk.
-pub const BULK_CHUNK_MAX_BYTES: usize = 5 * 1024 * 1024;
-/// Most actions in one `_bulk` chunk.
-pub const BULK_CHUNK_MAX_ACTIONS: usize = 5_000;
-/// Milliseconds in a UTC day (daily indices).
-const MS_PER_DAY: i64 = 86_400_000;
-/// Most datums in one PutMetricData call (CloudWatch API reference: 1 000 metrics per request).
-pub const MAX_DATUMS_PER_PUT_METRIC_DATA: usize = 1_000;
-
-/// A sink that builds the `_bulk` body and keeps the metric points. One per worker; call
-/// [`StubTransport::deliver`] after each input, which keeps the buffers' capacity.
+/// A sink that builds the `_bulk` chunks and keeps the metric points. One per worker; call
+/// [`StubTransport::deliver`] after each input.
 #[derive(Debug)]
 pub struct StubTransport {
     index_prefix: String,
-    body: Vec<u8>,
-    /// End offsets of complete chunks in `body`.
-    chunk_ends: Vec<usize>,
-    chunk_actions: usize,
-    /// The index name of `index_day` (UTC days since the epoch).
-    scratch: String,
-    index_day: Option<i64>,
-    gz: Vec<u8>,
+    compression: Compression,
+    bulk: BulkBodyBuilder,
     points: Vec<MetricPoint>,
-    documents: usize,
     rejections: usize,
     rejected_metric_lines: usize,
+    /// The chunks of the last delivery, kept until the next one (see [`StubTransport::chunks`]).
+    last_chunks: Vec<Chunk>,
 }
 
 /// What one input's delivery would have sent.
@@ -56,7 +35,7 @@ pub struct Delivery {
     pub bulk_requests: usize,
     /// Uncompressed NDJSON bytes of the body.
     pub bulk_raw_bytes: usize,
-    /// gzip'd bytes on the wire.
+    /// Bytes on the wire (gzip'd when the transport compresses).
     pub bulk_gzip_bytes: usize,
     /// Metric points extracted.
     pub metric_points: usize,
@@ -85,133 +64,84 @@ impl Delivery {
     }
 }
 
+/// A fresh builder with ship-logs' defaults.
+fn builder(index_prefix: &str, compression: Compression) -> BulkBodyBuilder {
+    BulkBodyBuilder::new(index_prefix, ChunkLimits::default()).with_compression(compression)
+}
+
 impl StubTransport {
-    /// An empty transport writing indices `<index_prefix>-YYYY.MM.DD`.
+    /// An empty transport writing indices `<index_prefix>-YYYY.MM.DD`, holding chunks gzip'd
+    /// (as ship-logs does).
     pub fn new(index_prefix: &str) -> Self {
+        StubTransport::with_compression(index_prefix, Compression::Gzip)
+    }
+
+    /// An empty transport holding chunks as `compression` says (plain: the body built without
+    /// its gzip, to time the two apart).
+    pub fn with_compression(index_prefix: &str, compression: Compression) -> Self {
         StubTransport {
             index_prefix: index_prefix.to_owned(),
-            body: Vec::new(),
-            chunk_ends: Vec::new(),
-            chunk_actions: 0,
-            scratch: String::new(),
-            index_day: None,
-            gz: Vec::new(),
+            compression,
+            bulk: builder(index_prefix, compression),
             points: Vec::new(),
-            documents: 0,
             rejections: 0,
             rejected_metric_lines: 0,
+            last_chunks: Vec::new(),
         }
     }
 
-    /// The uncompressed body built so far.
-    pub fn body(&self) -> &[u8] {
-        &self.body
+    /// The chunks of the last [`StubTransport::deliver`].
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.last_chunks
     }
 
-    /// Finishes the current input without compressing: aggregates the metrics, counts the
-    /// bytes and clears the buffers. Use [`StubTransport::compress`] before it to count the
-    /// gzip'd bytes too.
-    pub fn finish_uncompressed(&mut self) -> Delivery {
-        self.close_chunk();
+    /// Finishes the current input: closes the chunks, counts their bytes, aggregates the metric
+    /// points and prepares the PutMetricData requests (validated against the newest datum's
+    /// time, so that a recorded workload is not refused as too old), then starts afresh.
+    pub fn deliver(&mut self) -> Delivery {
+        let bulk = std::mem::replace(
+            &mut self.bulk,
+            builder(&self.index_prefix, self.compression),
+        );
+        let documents = bulk.documents();
+        let chunks = bulk.finish();
         let points = std::mem::take(&mut self.points);
         let metric_points = points.len();
         let datums = aggregate(points);
+        let datum_count = datums.len();
+        let now = datums
+            .iter()
+            .map(|d| d.timestamp)
+            .max()
+            .unwrap_or(EpochMillis(0));
+        let prepared = metric_requests::prepare(datums, now);
         let delivery = Delivery {
-            documents: self.documents,
-            bulk_requests: self.chunk_ends.len(),
-            bulk_raw_bytes: self.body.len(),
-            bulk_gzip_bytes: 0,
+            documents,
+            bulk_requests: chunks.len(),
+            bulk_raw_bytes: chunks.iter().map(Chunk::byte_len).sum(),
+            bulk_gzip_bytes: chunks
+                .iter()
+                .map(|c| c.wire_body(self.compression).len())
+                .sum(),
             metric_points,
             monitoring_lines: metric_points + self.rejected_metric_lines,
-            datums: datums.len(),
-            put_metric_data_calls: put_metric_data_calls(&datums),
+            datums: datum_count,
+            put_metric_data_calls: prepared.requests.len(),
             rejections: self.rejections,
         };
-        self.body.clear();
-        self.chunk_ends.clear();
-        self.chunk_actions = 0;
-        self.documents = 0;
+        self.last_chunks = chunks;
         self.rejections = 0;
         self.rejected_metric_lines = 0;
         delivery
-    }
-
-    /// gzips every chunk of the current body (as the `_bulk` requests would be sent) and
-    /// returns the compressed bytes in total.
-    pub fn compress(&mut self) -> usize {
-        self.close_chunk();
-        let mut start = 0;
-        let mut total = 0;
-        for &end in &self.chunk_ends {
-            if let Some(chunk) = self.body.get(start..end) {
-                self.gz.clear();
-                let mut enc = GzEncoder::new(
-                    std::mem::take(&mut self.gz),
-                    Compression::new(BULK_GZIP_LEVEL),
-                );
-                // Writing into a Vec cannot fail.
-                let _ = enc.write_all(chunk);
-                self.gz = enc.finish().unwrap_or_default();
-                total += self.gz.len();
-            }
-            start = end;
-        }
-        total
-    }
-
-    /// [`StubTransport::compress`] then [`StubTransport::finish_uncompressed`].
-    pub fn deliver(&mut self) -> Delivery {
-        let gzip = self.compress();
-        let mut delivery = self.finish_uncompressed();
-        delivery.bulk_gzip_bytes = gzip;
-        delivery
-    }
-
-    /// Marks the end of the current chunk when it holds anything.
-    fn close_chunk(&mut self) {
-        let last = self.chunk_ends.last().copied().unwrap_or(0);
-        if self.body.len() > last {
-            self.chunk_ends.push(self.body.len());
-            self.chunk_actions = 0;
-        }
-    }
-
-    fn write_action(&mut self, doc: &Document<'_>) {
-        // The index changes once a day: name it again only when the day changes.
-        let day = doc.observed.0.div_euclid(MS_PER_DAY);
-        if self.index_day != Some(day) {
-            self.scratch.clear();
-            doc.write_index_name(&self.index_prefix, &mut self.scratch);
-            self.index_day = Some(day);
-        }
-        self.body.extend_from_slice(b"{\"create\":{\"_index\":");
-        write_json_str(&mut self.body, &self.scratch);
-        self.body.extend_from_slice(b",\"_id\":");
-        write_json_str(&mut self.body, doc.id);
-        self.body.extend_from_slice(b"}}\n");
     }
 }
 
 impl Sink for StubTransport {
     fn document(&mut self, doc: &Document<'_>) {
-        let start = self.body.len();
-        self.write_action(doc);
-        if doc.write_json(&mut self.body).is_err() {
-            self.body.truncate(start);
-            return;
-        }
-        self.body.push(b'\n');
-        self.documents += 1;
         if matches!(doc.metric, Some(MetricStatus::Rejected(_))) {
             self.rejected_metric_lines += 1;
         }
-        self.chunk_actions += 1;
-        let chunk_start = self.chunk_ends.last().copied().unwrap_or(0);
-        if self.body.len() - chunk_start >= BULK_CHUNK_MAX_BYTES
-            || self.chunk_actions >= BULK_CHUNK_MAX_ACTIONS
-        {
-            self.close_chunk();
-        }
+        self.bulk.push_document(doc);
     }
 
     fn metric(&mut self, point: MetricPoint) {
@@ -223,20 +153,15 @@ impl Sink for StubTransport {
     }
 }
 
-/// PutMetricData calls needed for `datums`: one namespace per call, at most
-/// [`MAX_DATUMS_PER_PUT_METRIC_DATA`] datums each. (Datums are sorted by namespace.)
-pub fn put_metric_data_calls(datums: &[MetricDatum]) -> usize {
-    datums
-        .chunk_by(|a, b| a.namespace == b.namespace)
-        .map(|run| run.len().div_ceil(MAX_DATUMS_PER_PUT_METRIC_DATA))
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bench::workload::{generate_payload, WorkloadSpec};
     use crate::pipeline::{Pipeline, PipelineConfig};
+
+    fn joined_body(t: &StubTransport) -> Vec<u8> {
+        t.chunks().iter().flat_map(|c| c.body().to_vec()).collect()
+    }
 
     fn run(events: usize) -> (Delivery, Vec<u8>) {
         let spec = WorkloadSpec {
@@ -248,8 +173,8 @@ mod tests {
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut t = StubTransport::new("shiplog");
         let summary = pipeline.process_input(&p.lambda_event, &mut t).unwrap();
-        let body = t.body().to_vec();
         let d = t.deliver();
+        let body = joined_body(&t);
         assert_eq!(d.documents, summary.documents);
         assert_eq!(d.metric_points, summary.metric_points);
         (d, body)
@@ -287,7 +212,7 @@ mod tests {
 
     #[test]
     fn chunks_close_at_the_action_limit() {
-        let (d, _) = run(BULK_CHUNK_MAX_ACTIONS + 10);
+        let (d, _) = run(crate::delivery::bulk::DEFAULT_MAX_CHUNK_ACTIONS + 10);
         assert_eq!(d.bulk_requests, 2, "{d:?}");
     }
 
@@ -308,7 +233,8 @@ mod tests {
         ] {
             t.document(&Document::new("1", EpochMillis(ms), &line, &res, 100));
         }
-        let body = String::from_utf8(t.body().to_vec()).unwrap();
+        t.deliver();
+        let body = String::from_utf8(joined_body(&t)).unwrap();
         let indices: Vec<&str> = body
             .lines()
             .filter_map(|l| l.strip_prefix("{\"create\":{\"_index\":\""))

@@ -4,15 +4,17 @@
 //! error) so that one failed item can be re-sent, salvaged or dead-lettered exactly, without
 //! re-running the pipeline.
 
-use crate::delivery::bulk_response::ItemError;
+mod chunk;
+
+pub use chunk::{write_create_action, BulkItem, Chunk};
+
 use crate::document::Document;
 use crate::metrics::MetricPoint;
 use crate::pipeline::Sink;
 use crate::rejection::Rejection;
-use crate::time::EpochMillis;
+use chunk::GzipWriter;
 use flate2::write::GzEncoder;
 use std::io::Write;
-use std::ops::Range;
 
 /// Default cap on the uncompressed bytes of one `_bulk` request: 5 MiB (OpenSearch's guidance
 /// for bulk sizes; far below the 10 MiB HTTP limit of the smallest managed instance types).
@@ -82,213 +84,33 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-/// One action of a chunk and its delivery state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkItem {
-    /// `_index`.
-    pub index: String,
-    /// `_id` (the CloudWatch event id).
-    pub id: String,
-    /// CloudWatch event time (`observedTimestamp`).
-    pub event_time: EpochMillis,
-    /// Times this item was sent and answered with a failure so far.
-    pub attempts: u32,
-    /// The source was rewritten by salvage (user fields as one string).
-    pub salvaged: bool,
-    /// The last error OpenSearch (or the transport) reported for this item.
-    pub last_error: Option<ItemError>,
-    /// Action line + source line (both with their `\n`) within the chunk body.
-    range: Range<usize>,
-    /// Start of the source line within the chunk body.
-    source_start: usize,
-}
-
-/// A `_bulk` request body and the actions it carries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Chunk {
-    body: Vec<u8>,
-    items: Vec<BulkItem>,
-}
-
-/// Writes `{"create":{"_index":<index>,"_id":<id>}}\n`, or without `_id` when `id` is `None`
-/// (OpenSearch Serverless time-series collections refuse custom ids).
-pub fn write_create_action(out: &mut Vec<u8>, index: &str, id: Option<&str>) {
-    out.extend_from_slice(b"{\"create\":{\"_index\":");
-    write_json_str(out, index);
-    if let Some(id) = id {
-        out.extend_from_slice(b",\"_id\":");
-        write_json_str(out, id);
-    }
-    out.extend_from_slice(b"}}\n");
-}
-
-fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json cannot fail writing a &str into a Vec.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-impl Chunk {
-    /// An empty chunk.
-    pub fn new() -> Self {
-        Chunk::default()
-    }
-
-    /// The NDJSON body.
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
-    /// The actions, in body order.
-    pub fn items(&self) -> &[BulkItem] {
-        &self.items
-    }
-
-    /// Number of actions.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// No action.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Uncompressed body bytes.
-    pub fn byte_len(&self) -> usize {
-        self.body.len()
-    }
-
-    /// The exact bulk lines (action + source, with newlines) of item `i`.
-    pub fn lines(&self, i: usize) -> Option<&[u8]> {
-        let item = self.items.get(i)?;
-        self.body.get(item.range.clone())
-    }
-
-    /// The exact action line of item `i`, without its newline.
-    pub fn action(&self, i: usize) -> Option<&[u8]> {
-        let item = self.items.get(i)?;
-        self.body
-            .get(item.range.start..item.source_start.saturating_sub(1))
-    }
-
-    /// The exact source line of item `i`, without its newline.
-    pub fn source(&self, i: usize) -> Option<&[u8]> {
-        let item = self.items.get(i)?;
-        self.body
-            .get(item.source_start..item.range.end.saturating_sub(1))
-    }
-
-    /// Appends a `create` action (with `_id`) for an already-serialised `source` (one line, no
-    /// newline).
-    pub fn push_source(&mut self, index: &str, id: &str, event_time: EpochMillis, source: &[u8]) {
-        let mut action = Vec::with_capacity(index.len() + id.len() + 32);
-        write_create_action(&mut action, index, Some(id));
-        self.push_action_and_source(&action, index, id, event_time, source);
-    }
-
-    /// Appends an exact action line (with or without its newline) and `source` (one line, no
-    /// newline); `index`, `id` and `event_time` are remembered for the item (the id is kept for
-    /// bookkeeping even when the action carries none).
-    pub fn push_action_and_source(
-        &mut self,
-        action: &[u8],
-        index: &str,
-        id: &str,
-        event_time: EpochMillis,
-        source: &[u8],
-    ) {
-        let start = self.body.len();
-        self.body.extend_from_slice(action);
-        if action.last() != Some(&b'\n') {
-            self.body.push(b'\n');
-        }
-        let source_start = self.body.len();
-        self.body.extend_from_slice(source);
-        self.body.push(b'\n');
-        self.items.push(BulkItem {
-            index: index.to_owned(),
-            id: id.to_owned(),
-            event_time,
-            attempts: 0,
-            salvaged: false,
-            last_error: None,
-            range: start..self.body.len(),
-            source_start,
-        });
-    }
-
-    /// Appends item `i` of `other` (bytes and state) unchanged.
-    pub fn push_item_from(&mut self, other: &Chunk, i: usize) {
-        let (Some(item), Some(lines)) = (other.items.get(i), other.lines(i)) else {
-            return;
-        };
-        let start = self.body.len();
-        self.body.extend_from_slice(lines);
-        let mut copy = item.clone();
-        copy.source_start = start + (item.source_start - item.range.start);
-        copy.range = start..self.body.len();
-        self.items.push(copy);
-    }
-
-    /// Appends item `i` of `other` with a different source line (salvage), keeping its exact
-    /// action line, index, id, event time and attempts.
-    pub fn push_rewritten(&mut self, other: &Chunk, i: usize, source: &[u8], salvaged: bool) {
-        let (Some(item), Some(action)) = (other.items.get(i), other.action(i)) else {
-            return;
-        };
-        self.push_action_and_source(action, &item.index, &item.id, item.event_time, source);
-        if let Some(last) = self.items.last_mut() {
-            last.attempts = item.attempts;
-            last.salvaged = salvaged;
-            last.last_error = item.last_error.clone();
-        }
-    }
-
-    /// A chunk with the items at `which` (in that order).
-    pub fn select(&self, which: impl IntoIterator<Item = usize>) -> Chunk {
-        let mut out = Chunk::new();
-        for i in which {
-            out.push_item_from(self, i);
-        }
-        out
-    }
-
-    /// Splits into two halves by action count (the first gets the smaller half when odd).
-    pub fn split_half(&self) -> (Chunk, Chunk) {
-        let mid = self.len() / 2;
-        (self.select(0..mid), self.select(mid..self.len()))
-    }
-
-    /// Mutable access to item states (attempts, last error).
-    pub fn items_mut(&mut self) -> impl Iterator<Item = &mut BulkItem> {
-        self.items.iter_mut()
-    }
-
-    /// Moves the items from byte offset `at` (the start of an item) into a new chunk.
-    fn split_off_at(&mut self, at: usize) -> Chunk {
-        let tail_body = self.body.split_off(at);
-        let first = self.items.partition_point(|it| it.range.start < at);
-        let mut tail_items = self.items.split_off(first);
-        for it in &mut tail_items {
-            it.range = it.range.start - at..it.range.end - at;
-            it.source_start -= at;
-        }
-        Chunk {
-            body: tail_body,
-            items: tail_items,
-        }
-    }
+/// The chunk being written: its body (plain or gzip'd as it grows) and items.
+#[derive(Debug)]
+enum OpenBody {
+    Plain(Vec<u8>),
+    Gzip(Box<GzipWriter>),
 }
 
 /// Turns pipeline documents into bounded `_bulk` chunks. As a [`Sink`] it also keeps the metric
 /// points and rejections the pipeline hands it, for the caller to publish and count.
+///
+/// With [`Compression::Gzip`] (the default) each chunk is gzip'd while it is written: only the
+/// compressed bytes are held (about a tenth of the NDJSON), and they are what the first request
+/// sends.
 #[derive(Debug)]
 pub struct BulkBodyBuilder {
     index_prefix: String,
     limits: ChunkLimits,
+    compression: Compression,
     full: Vec<Chunk>,
-    current: Chunk,
+    open: Option<OpenBody>,
+    open_len: usize,
+    open_items: Vec<BulkItem>,
+    /// One document's action and source lines, before they join the open chunk.
+    scratch: Vec<u8>,
     index_scratch: String,
+    /// UTC day (days since the epoch) whose index name is in `index_scratch`.
+    index_day: Option<i64>,
     document_ids: bool,
     documents: usize,
     unserializable: usize,
@@ -298,8 +120,11 @@ pub struct BulkBodyBuilder {
     pub rejections: Vec<Rejection>,
 }
 
+/// Milliseconds in a UTC day (daily indices).
+const MS_PER_DAY: i64 = 86_400_000;
+
 impl BulkBodyBuilder {
-    /// A builder writing indices `<index_prefix>-YYYY.MM.DD`.
+    /// A builder writing indices `<index_prefix>-YYYY.MM.DD`, gzip'ing its chunks.
     pub fn new(index_prefix: &str, limits: ChunkLimits) -> Self {
         BulkBodyBuilder {
             index_prefix: index_prefix.to_owned(),
@@ -307,9 +132,14 @@ impl BulkBodyBuilder {
                 max_bytes: limits.max_bytes.max(1),
                 max_actions: limits.max_actions.max(1),
             },
+            compression: Compression::Gzip,
             full: Vec::new(),
-            current: Chunk::new(),
+            open: None,
+            open_len: 0,
+            open_items: Vec::new(),
+            scratch: Vec::new(),
             index_scratch: String::new(),
+            index_day: None,
             document_ids: true,
             documents: 0,
             unserializable: 0,
@@ -326,49 +156,67 @@ impl BulkBodyBuilder {
         self
     }
 
-    /// Serialises one document into the current chunk, starting a new chunk when a bound is hit.
+    /// How chunks are held: gzip'd while written (the default, what requests send) or plain.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Serialises one document into the open chunk. The chunk is closed first when the document
+    /// would take it over the byte bound (a document larger than the bound travels alone), and
+    /// after, when it reached a bound.
     pub fn push_document(&mut self, doc: &Document<'_>) {
-        self.index_scratch.clear();
-        doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
-        let chunk = &mut self.current;
-        let start = chunk.body.len();
+        let day = doc.observed.0.div_euclid(MS_PER_DAY);
+        if self.index_day != Some(day) {
+            self.index_scratch.clear();
+            doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
+            self.index_day = Some(day);
+        }
+        self.scratch.clear();
         let id = self.document_ids.then_some(doc.id);
-        write_create_action(&mut chunk.body, &self.index_scratch, id);
-        let source_start = chunk.body.len();
-        if serde_json::to_writer(&mut chunk.body, doc).is_err() {
-            chunk.body.truncate(start);
+        write_create_action(&mut self.scratch, &self.index_scratch, id);
+        let source_offset = self.scratch.len();
+        if doc.write_json(&mut self.scratch).is_err() {
             self.unserializable += 1;
             return;
         }
-        chunk.body.push(b'\n');
-        chunk.items.push(BulkItem {
-            index: self.index_scratch.clone(),
-            id: doc.id.to_owned(),
-            event_time: doc.observed,
-            attempts: 0,
-            salvaged: false,
-            last_error: None,
-            range: start..chunk.body.len(),
-            source_start,
-        });
+        self.scratch.push(b'\n');
+        if !self.open_items.is_empty() && self.open_len + self.scratch.len() > self.limits.max_bytes
+        {
+            self.close_open();
+        }
+        let start = self.open_len;
+        match self.open.get_or_insert_with(|| open_body(self.compression)) {
+            OpenBody::Plain(body) => body.extend_from_slice(&self.scratch),
+            OpenBody::Gzip(gz) => gz.write(&self.scratch),
+        }
+        self.open_len += self.scratch.len();
+        self.open_items.push(BulkItem::new(
+            self.index_scratch.clone(),
+            doc.id.to_owned(),
+            doc.observed,
+            start..self.open_len,
+            start + source_offset,
+        ));
         self.documents += 1;
-        self.enforce_limits(start);
+        if self.open_items.len() >= self.limits.max_actions
+            || self.open_len >= self.limits.max_bytes
+        {
+            self.close_open();
+        }
     }
 
-    /// After appending an item at byte `start`: moves it to a fresh chunk when it overflowed the
-    /// byte bound, and closes the chunk when it is full.
-    fn enforce_limits(&mut self, start: usize) {
-        if self.current.body.len() > self.limits.max_bytes && start > 0 {
-            let tail = self.current.split_off_at(start);
-            let done = std::mem::replace(&mut self.current, tail);
-            self.full.push(done);
-        }
-        if self.current.len() >= self.limits.max_actions
-            || self.current.body.len() >= self.limits.max_bytes
-        {
-            let done = std::mem::take(&mut self.current);
-            self.full.push(done);
-        }
+    /// Moves the open chunk, if it holds anything, to the full ones.
+    fn close_open(&mut self) {
+        let items = std::mem::take(&mut self.open_items);
+        let len = std::mem::take(&mut self.open_len);
+        let chunk = match self.open.take() {
+            _ if items.is_empty() => return,
+            Some(OpenBody::Gzip(gz)) => Chunk::from_gzip((*gz).finish(), len, items),
+            Some(OpenBody::Plain(body)) => Chunk::from_plain(body, items),
+            None => return,
+        };
+        self.full.push(chunk);
     }
 
     /// Documents written so far.
@@ -382,17 +230,15 @@ impl BulkBodyBuilder {
         self.unserializable
     }
 
-    /// Takes the chunks that are already full (the current, still open chunk stays), so that a
-    /// long run can ship as it goes.
+    /// Takes the chunks that are already full (the open chunk stays), so that a long run can
+    /// ship as it goes.
     pub fn take_full(&mut self) -> Vec<Chunk> {
         std::mem::take(&mut self.full)
     }
 
     /// Closes the builder: the chunks in document order.
     pub fn finish(mut self) -> Vec<Chunk> {
-        if !self.current.is_empty() {
-            self.full.push(std::mem::take(&mut self.current));
-        }
+        self.close_open();
         self.full
     }
 
@@ -401,6 +247,14 @@ impl BulkBodyBuilder {
         let metrics = std::mem::take(&mut self.metrics);
         let rejections = std::mem::take(&mut self.rejections);
         (self.finish(), metrics, rejections)
+    }
+}
+
+/// A fresh open body.
+fn open_body(compression: Compression) -> OpenBody {
+    match compression {
+        Compression::Gzip => OpenBody::Gzip(Box::new(GzipWriter::new())),
+        Compression::None => OpenBody::Plain(Vec::new()),
     }
 }
 
@@ -639,6 +493,65 @@ mod tests {
         assert_eq!(Compression::None.encode(b"abc"), b"abc");
         assert_eq!(Compression::Gzip.content_encoding(), Some("gzip"));
         assert_eq!(Compression::None.content_encoding(), None);
+    }
+
+    fn build_with(compression: Compression, limits: ChunkLimits) -> Vec<Chunk> {
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder = BulkBodyBuilder::new("shiplog", limits).with_compression(compression);
+        pipeline
+            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .unwrap();
+        builder.finish()
+    }
+
+    #[test]
+    fn chunks_are_held_gzipped_and_read_back_byte_identical_to_plain_ones() {
+        let limits = ChunkLimits {
+            max_bytes: 4096,
+            max_actions: 1000,
+        };
+        let gzipped = build_with(Compression::Gzip, limits);
+        let plain = build_with(Compression::None, limits);
+        assert!(gzipped.len() > 1);
+        assert_eq!(gzipped, plain);
+        for (g, p) in gzipped.iter().zip(&plain) {
+            assert!(g.is_gzipped() && !p.is_gzipped());
+            assert_eq!(g.byte_len(), p.body().len());
+            // The wire bytes are the gzip written while building, which decompress to the body.
+            let wire = g.wire_body(Compression::Gzip);
+            let mut out = Vec::new();
+            GzDecoder::new(&wire[..]).read_to_end(&mut out).unwrap();
+            assert_eq!(out, p.body());
+            assert_eq!(&*g.wire_body(Compression::None), p.body());
+            assert_eq!(g.items(), p.items());
+        }
+    }
+
+    #[test]
+    fn a_gzipped_chunk_holds_a_fraction_of_its_body_until_read() {
+        let chunk = build_with(Compression::Gzip, ChunkLimits::default()).remove(0);
+        let held = chunk.held_bytes();
+        let items = chunk.len() * std::mem::size_of::<BulkItem>();
+        assert!(
+            held - items < chunk.byte_len() / 3,
+            "{held} held for {} bytes",
+            chunk.byte_len()
+        );
+        let _ = chunk.source(0);
+        assert!(chunk.held_bytes() > chunk.byte_len());
+    }
+
+    #[test]
+    fn appending_to_a_gzipped_chunk_keeps_its_items_and_bytes() {
+        let chunks = build_with(Compression::Gzip, ChunkLimits::default());
+        let plain = build_with(Compression::None, ChunkLimits::default());
+        let mut chunk = chunks[0].clone();
+        chunk.push_item_from(&plain[0], 0);
+        assert!(!chunk.is_gzipped());
+        assert_eq!(chunk.len(), plain[0].len() + 1);
+        assert_eq!(chunk.lines(chunk.len() - 1), plain[0].lines(0));
+        assert_eq!(chunk.source(3), plain[0].source(3));
+        assert_eq!(chunk.byte_len(), chunk.body().len());
     }
 
     #[test]

@@ -499,7 +499,7 @@ impl OpenSearchClient {
                 ));
                 continue;
             }
-            let body = self.options.compression.encode(chunk.body());
+            let body = chunk.wire_body(self.options.compression).into_owned();
             outcome.requests += 1;
             outcome.bytes_raw += chunk.byte_len() as u64;
             outcome.bytes_sent += body.len() as u64;
