@@ -1,0 +1,93 @@
+//! One generated ~1 MB compressed payload through the ship-logs handler in-process, with the
+//! documents discarded instead of sent: prints the invocation's documents and the process's
+//! peak RSS. Made to run under a heap profiler, which needs the process to exit normally:
+//!
+//! ```sh
+//! cargo build --release -p shiplog-ship-logs --example peak_memory
+//! valgrind --tool=massif --massif-out-file=/tmp/massif.out target/release/examples/peak_memory
+//! ms_print /tmp/massif.out | less
+//! ```
+//!
+//! (`tests/blackbox.rs` measures the same payload through the real binary and the Runtime API.)
+
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::value::RawValue;
+use shiplog::bench::workload::{generate_payload, WorkloadSpec};
+use shiplog::delivery::bulk::Chunk;
+use shiplog::sinks::cloudwatch::RecordingMetrics;
+use shiplog::sinks::opensearch::{DocumentDestination, Outcome, ShipError};
+use shiplog_ship_logs::config::Config;
+use shiplog_ship_logs::deps::Deps;
+use shiplog_ship_logs::handler::process;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Events of the payload: 27 000 generated events gzip to ~0.96 MB, base64'd into a ~1.3 MB
+/// Lambda event (near the 1 MB limit of an asynchronous invocation's compressed payload).
+const EVENTS: usize = 27_000;
+
+/// A destination that counts the documents and drops them.
+struct Discard;
+
+impl DocumentDestination for Discard {
+    async fn ship(
+        &self,
+        chunks: Vec<Chunk>,
+        _deadline: Instant,
+        _request_id: &str,
+    ) -> Result<Outcome, ShipError> {
+        let documents = chunks.iter().map(Chunk::len).sum();
+        Ok(Outcome {
+            documents,
+            indexed: documents,
+            requests: chunks.len(),
+            bytes_raw: chunks.iter().map(|c| c.byte_len() as u64).sum(),
+            ..Outcome::default()
+        })
+    }
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("OPENSEARCH_ENDPOINT", "https://search-example.us-east-1.es.amazonaws.com"),
+        ("OPENSEARCH_AUTH", "none"),
+        ("METRICS_MODE", "emf"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "shiplog-ship-logs"),
+    ]);
+    let config = Config::from_lookup(|k| env.get(k).map(|v| (*v).to_owned()))?;
+    let deps = Deps::new(config, Discard, RecordingMetrics::default());
+    let spec = WorkloadSpec {
+        payloads: 1,
+        events_per_payload: EVENTS,
+        ..WorkloadSpec::default()
+    };
+    let payload = generate_payload(&spec, 0);
+    let idle = peak_rss_kib();
+    let raw: Box<RawValue> = serde_json::from_slice(&payload.lambda_event)?;
+    drop(payload.lambda_event);
+    let mut context = Context::default();
+    context.request_id = "peak-memory".to_owned();
+    let handled = process(&deps, LambdaEvent::new(raw, context)).await;
+    println!(
+        "{} events ({:.2} MB gzip, {:.1} MB raw) -> {} documents; peak RSS before {} KiB, after {} KiB",
+        payload.events,
+        payload.gzip_bytes as f64 / 1e6,
+        payload.raw_bytes as f64 / 1e6,
+        handled.summary.documents,
+        idle.unwrap_or(0),
+        peak_rss_kib().unwrap_or(0),
+    );
+    Ok(())
+}
