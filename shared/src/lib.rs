@@ -27,6 +27,8 @@ pub mod rejection;
 #[cfg(feature = "aws")]
 pub mod sinks;
 pub mod subscribe;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};
