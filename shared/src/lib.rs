@@ -12,6 +12,7 @@
 //! ```
 
 pub mod bench;
+pub mod config_value;
 pub mod correlate;
 pub mod decode;
 pub mod delivery;
