@@ -12,6 +12,7 @@
 //! ```
 
 pub mod bench;
+pub mod config_value;
 pub mod correlate;
 pub mod decode;
 pub mod delivery;
@@ -27,6 +28,8 @@ pub mod rejection;
 #[cfg(feature = "aws")]
 pub mod sinks;
 pub mod subscribe;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 pub mod time;
 
 pub use model::{Kind, LogBatch, LogEvent, ParsedLine};

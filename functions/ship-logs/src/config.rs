@@ -9,6 +9,7 @@
 //! default.
 
 use regex::Regex;
+use shiplog::config_value::{bool_problem, list_items, non_blank, parse_bool, parse_list};
 use shiplog::delivery::metrics_config::{MetricsDeliveryConfig, MetricsMode};
 use shiplog::filter::{BuiltinRedaction, Filter};
 use shiplog::limits::{
@@ -115,9 +116,7 @@ struct Reader<F> {
 impl<F: Fn(&str) -> Option<String>> Reader<F> {
     /// The trimmed value; blank counts as unset.
     fn get(&self, variable: &str) -> Option<String> {
-        (self.lookup)(variable)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        non_blank((self.lookup)(variable))
     }
 
     fn problem(&mut self, problem: String) {
@@ -128,14 +127,10 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         let Some(v) = self.get(variable) else {
             return default;
         };
-        match v.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => true,
-            "false" | "0" | "no" | "off" => false,
-            _ => {
-                self.problem(format!("{variable} must be true or false, got {v:?}"));
-                default
-            }
-        }
+        parse_bool(&v).unwrap_or_else(|| {
+            self.problem(bool_problem(variable, &v));
+            default
+        })
     }
 
     fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
@@ -205,7 +200,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in list_items(&v) {
             if name.eq_ignore_ascii_case("none") {
                 continue;
             }
@@ -221,15 +216,9 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 
     fn own_log_groups(&self) -> Vec<String> {
-        let mut groups: Vec<String> = self
+        let mut groups = self
             .get(OWN_LOG_GROUPS)
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|g| !g.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|v| parse_list(&v))
             .unwrap_or_default();
         if let Some(own) = self.get(AWS_LAMBDA_LOG_GROUP_NAME) {
             if !groups.contains(&own) {
@@ -373,17 +362,9 @@ fn pipeline_config<F: Fn(&str) -> Option<String>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shiplog::config_value::fixed_lookup as env;
     use shiplog::delivery::metrics_config::FailurePolicy;
     use shiplog::sinks::opensearch::{AuthMode, EndpointSource};
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     const ENDPOINT: (&str, &str) = ("OPENSEARCH_ENDPOINT", "https://search.example.com");
 

@@ -7,7 +7,6 @@
 use crate::response::RecordVerdict;
 use serde::Serialize;
 use std::io::Write;
-use tracing_subscriber::EnvFilter;
 
 /// The filter used when `RUST_LOG` is unset.
 pub const DEFAULT_LOG_FILTER: &str = "warn";
@@ -49,15 +48,7 @@ macro_rules! summary_event {
 
 /// Installs the JSON subscriber (once; later calls do nothing).
 pub fn init() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .try_init();
+    shiplog::telemetry::init_json_logs(DEFAULT_LOG_FILTER);
 }
 
 /// What one invocation did, for its one summary line.

@@ -3,12 +3,13 @@
 //! the `const`s below, each with its default.
 
 use regex::Regex;
+use shiplog::config_value::{non_blank, parse_bool, parse_list};
 use shiplog::subscribe::account_policy::DEFAULT_POLICY_NAME;
 use shiplog::subscribe::continuation::DEFAULT_MAX_HOPS;
 use shiplog::subscribe::destination::{lambda_log_group, Destination};
 use shiplog::subscribe::filters::{DesiredFilter, DEFAULT_FILTER_NAME};
 use shiplog::subscribe::retention::{RetentionDays, RetentionPolicy};
-use shiplog::subscribe::selection::{parse_list, Selection, TagPredicate, ALL_GROUPS};
+use shiplog::subscribe::selection::{Selection, TagPredicate, ALL_GROUPS};
 use std::fmt;
 use std::time::Duration;
 
@@ -178,9 +179,7 @@ struct Reader<F> {
 impl<F: Fn(&str) -> Option<String>> Reader<F> {
     /// The trimmed value; empty counts as unset (template parameters default to "").
     fn get(&self, variable: &str) -> Option<String> {
-        (self.lookup)(variable)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        non_blank((self.lookup)(variable))
     }
 
     fn fail(&mut self, variable: &'static str, problem: impl Into<String>) {
@@ -219,14 +218,6 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             );
             Vec::new()
         })
-    }
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
     }
 }
 
@@ -439,16 +430,12 @@ fn check_account_mode_selection<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use shiplog::config_value::fixed_lookup;
 
     const SHIP_LOGS: &str = "arn:aws:lambda:us-east-1:123456789012:function:shiplog-ship-logs";
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
+        Config::from_lookup(fixed_lookup(vars))
     }
 
     #[test]

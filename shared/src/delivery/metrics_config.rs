@@ -240,14 +240,10 @@ impl MetricsDeliveryConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::config_value::fixed_lookup;
 
     fn from(pairs: &[(&str, &str)]) -> Result<MetricsDeliveryConfig, Vec<MetricsConfigError>> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        MetricsDeliveryConfig::from_lookup(|k| env.get(k).cloned())
+        MetricsDeliveryConfig::from_lookup(fixed_lookup(pairs))
     }
 
     #[test]

@@ -108,22 +108,4 @@ mod tests {
         assert_eq!(line.body, "a\tb");
         assert!(matches!(line.body, Cow::Borrowed(_)));
     }
-
-    proptest::proptest! {
-        #[test]
-        fn any_text_never_panics(s in "\\PC{0,80}") {
-            let _ = parse(&s);
-        }
-
-        #[test]
-        fn text_after_a_valid_prefix_never_panics(
-            id in "[a-z0-9\\-é🚀 ]{0,40}",
-            level in "(info|fail|inf|infoo|ïnfo|🚀|)",
-            rest in "[a-zé🚀\t\n:.]{0,40}",
-        ) {
-            let msg = format!("2024-01-15T10:20:30.123Z\t{id}\t{level}\t{rest}");
-            let _ = parse(&msg);
-            let _ = crate::parse::parse_line(&msg, &crate::parse::ParseOptions::default());
-        }
-    }
 }

@@ -27,6 +27,8 @@ pub mod python;
 pub mod ruby;
 pub mod rust_tracing;
 pub mod structured;
+#[cfg(test)]
+mod tab_prefixed_tests;
 pub mod text;
 
 use crate::limits::DEFAULT_MAX_JSON_DEPTH;

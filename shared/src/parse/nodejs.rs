@@ -266,22 +266,4 @@ mod tests {
         assert_eq!(line.level, None);
         assert_eq!(line.body, "IN🚀\tx");
     }
-
-    proptest::proptest! {
-        #[test]
-        fn any_text_never_panics(s in "\\PC{0,80}") {
-            let _ = parse(&s);
-        }
-
-        #[test]
-        fn text_after_a_valid_prefix_never_panics(
-            id in "[a-z0-9\\-é🚀 ]{0,40}",
-            level in "(INFO|ERROR|info|WARN|É|🚀|)",
-            rest in "(Invoke Error \t|Uncaught Exception \t)?[\\{\\[\"a-zé🚀\t\n:,]{0,40}",
-        ) {
-            let msg = format!("2023-11-14T22:13:20.000Z\t{id}\t{level}\t{rest}");
-            let _ = parse(&msg);
-            let _ = crate::parse::parse_line(&msg, &crate::parse::ParseOptions::default());
-        }
-    }
 }

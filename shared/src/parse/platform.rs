@@ -490,6 +490,7 @@ impl<'a> Iterator for Pairs<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::errors::oracle::{self, record, records, Record};
     use crate::parse::text::normalize_message;
     use serde_json::Value;
 
@@ -506,160 +507,50 @@ mod tests {
         "/../tests/fixtures/corpus/08-bad-inputs/docs-platform-report-trailing-comma.json"
     ));
 
-    fn records(jsonl: &str) -> Vec<Value> {
-        jsonl
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn record(jsonl: &str, id: &str) -> Value {
-        records(jsonl)
-            .into_iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("no corpus record {id}"))
-    }
-
     /// Parses the record's message as the dispatcher would: normalised, then this parser.
-    fn parse_record(r: &Value) -> Option<ParsedLine<'static>> {
-        let msg = r["message"].as_str().unwrap();
-        let normalized = normalize_message(msg);
+    fn parse_record(r: &Record) -> Option<ParsedLine<'static>> {
+        let normalized = normalize_message(&r.message);
         parse(&normalized).map(crate::parse::into_owned)
     }
 
-    fn expect_str<'a>(e: &'a Value, key: &str) -> Option<&'a str> {
-        e.get(key).and_then(Value::as_str)
-    }
+    /// Oracle keys of platform.jsonl checked as for every parser ([`oracle::check_key`]).
+    const COMMON_KEYS: &[&str] = &["kind", "request_id", "level", "timestamp", "error"];
 
     /// Asserts every `expect` key of a platform.jsonl record that concerns this parser.
-    fn check_record(r: &Value) {
-        let id = r["id"].as_str().unwrap();
-        let e = &r["expect"];
-        let kind = e["kind"].as_str().unwrap();
+    fn check_record(r: &Record) {
+        let id = r.id.as_str();
+        let e = &r.expect;
         let parsed = parse_record(r);
-        if kind == "app" {
+        if e["kind"] == "app" {
             assert!(parsed.is_none(), "{id}: must not be a platform line");
             return;
         }
         let line = parsed.unwrap_or_else(|| panic!("{id}: not recognised"));
-        assert_eq!(line.kind.as_str(), kind, "{id}: kind");
         assert_eq!(line.format, Format::Platform, "{id}: format");
-        if let Some(rid) = e.get("request_id") {
-            assert_eq!(line.request_id.as_deref(), rid.as_str(), "{id}: request_id");
-        }
-        if let Some(level) = e.get("level") {
-            assert_eq!(line.level.map(Level::as_str), level.as_str(), "{id}: level");
-        }
-        if let Some(ts) = expect_str(e, "timestamp") {
-            assert_eq!(
-                line.timestamp.map(|t| t.to_rfc3339()).as_deref(),
-                Some(ts),
-                "{id}"
-            );
+        for &key in COMMON_KEYS {
+            if let Some(want) = e.get(key) {
+                oracle::check_key(id, &line, key, want);
+            }
         }
         if let Some(cold) = e.get("cold_start") {
             assert_eq!(line.cold_start, cold.as_bool(), "{id}: cold_start");
         }
         if let Some(expected) = e.get("report") {
-            check_report(id, &line, expected);
+            oracle::check_report(id, &line, expected);
+            check_report_trace(id, &line, expected);
         }
-        check_platform_details(id, &line, e);
-        if let Some(err) = e.get("error") {
-            let info = line
-                .error
-                .as_deref()
-                .unwrap_or_else(|| panic!("{id}: no error"));
-            assert_eq!(
-                info.kind.as_deref(),
-                expect_str(err, "type"),
-                "{id}: error type"
-            );
-            if let Some(m) = expect_str(err, "message") {
-                assert_eq!(info.message.as_deref(), Some(m), "{id}: error message");
-            }
-        }
+        oracle::check_platform_details(id, &line, e);
     }
 
-    fn check_report(id: &str, line: &ParsedLine<'_>, expected: &Value) {
-        let report = line
-            .report
-            .as_deref()
-            .unwrap_or_else(|| panic!("{id}: no report"));
-        let numbers = [
-            ("duration_ms", report.duration_ms),
-            ("billed_duration_ms", report.billed_duration_ms),
-            ("memory_size_mb", report.memory_size_mb),
-            ("max_memory_used_mb", report.max_memory_used_mb),
-            ("init_duration_ms", report.init_duration_ms),
-            ("restore_duration_ms", report.restore_duration_ms),
-            (
-                "billed_restore_duration_ms",
-                report.billed_restore_duration_ms,
-            ),
-        ];
-        for (key, got) in numbers {
-            assert_eq!(
-                got,
-                expected.get(key).and_then(Value::as_f64),
-                "{id}: {key}"
-            );
-        }
-        assert_eq!(
-            report.status.as_deref(),
-            expect_str(expected, "status"),
-            "{id}: status"
-        );
-        assert_eq!(
-            report.error_type.as_deref(),
-            expect_str(expected, "error_type"),
-            "{id}"
-        );
+    /// The X-Ray ids a text REPORT line carries (same line or the next).
+    fn check_report_trace(id: &str, line: &ParsedLine<'_>, expected: &Value) {
         let trace = &line.trace;
-        let xray = expect_str(expected, "xray_trace_id");
+        let xray = oracle::expect_str(expected, "xray_trace_id");
         assert_eq!(trace.xray_trace_id.as_deref(), xray, "{id}: xray_trace_id");
-        let segment = expect_str(expected, "segment_id");
+        let segment = oracle::expect_str(expected, "segment_id");
         assert_eq!(trace.segment_id.as_deref(), segment, "{id}: segment_id");
         let sampled = expected.get("sampled").and_then(Value::as_bool);
         assert_eq!(trace.sampled, sampled, "{id}: sampled");
-    }
-
-    fn check_platform_details(id: &str, line: &ParsedLine<'_>, e: &Value) {
-        let details = line.platform.as_deref().cloned().unwrap_or_default();
-        let strings = [
-            ("version", &details.version),
-            ("runtime_version", &details.runtime_version),
-            ("runtime_version_arn", &details.runtime_version_arn),
-            ("phase", &details.phase),
-            ("status", &details.status),
-            ("error_type", &details.error_type),
-            ("name", &details.name),
-            ("state", &details.state),
-        ];
-        for (key, got) in strings {
-            if let Some(want) = e.get(key) {
-                assert_eq!(got.as_deref(), want.as_str(), "{id}: {key}");
-            }
-        }
-        let numbers = [
-            ("init_duration_ms", details.init_duration_ms),
-            ("restore_duration_ms", details.restore_duration_ms),
-            ("timeout_seconds", details.timeout_seconds),
-        ];
-        for (key, got) in numbers {
-            if let Some(want) = e.get(key) {
-                assert_eq!(got, want.as_f64(), "{id}: {key}");
-            }
-        }
-        if let Some(events) = e.get("events") {
-            let want: Vec<&str> = events
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap())
-                .collect();
-            assert_eq!(details.events, want, "{id}: events");
-        }
     }
 
     #[test]
@@ -772,14 +663,14 @@ mod tests {
         assert_eq!(line.report, None);
         assert_eq!(line.body, "REPORT invalid report log line");
         let r = record(PLATFORM_JSONL, "plat-12-report-status-error-oom");
-        let line = crate::parse::parse_line(r["message"].as_str().unwrap(), &opts);
+        let line = crate::parse::parse_line(&r.message, &opts);
         assert_eq!(line.kind, Kind::Report);
     }
 
     #[test]
     fn fake_start_inside_a_line_is_not_platform() {
         let r = record(LINES_BAD_JSONL, "linebad-11-fake-start-inside");
-        assert_eq!(r["expect"]["kind"], "app");
+        assert_eq!(r.expect["kind"], "app");
         assert!(parse_record(&r).is_none());
         assert!(parse(" START RequestId: x Version: 1").is_none());
         assert!(parse("xEND RequestId: x").is_none());
@@ -802,7 +693,7 @@ mod tests {
             err.message.as_deref(),
             Some("Task timed out after 3.00 seconds")
         );
-        assert_eq!(line.body, r["message"].as_str().unwrap().trim_end());
+        assert_eq!(line.body, r.message.trim_end());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! optional tag predicates, **exclude wins**; shiplog's own log groups are always excluded,
 //! whatever the configuration says (a shipper that ships its own log group feeds on itself).
 
+use crate::config_value::list_items;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -48,10 +49,10 @@ impl TagPredicate {
     pub fn parse_list(text: &str) -> Result<Vec<Self>, Vec<String>> {
         let mut predicates = Vec::new();
         let mut bad = Vec::new();
-        for item in text.split(',').filter(|item| !item.trim().is_empty()) {
+        for item in list_items(text) {
             match Self::parse(item) {
                 Some(predicate) => predicates.push(predicate),
-                None => bad.push(item.trim().to_owned()),
+                None => bad.push(item.to_owned()),
             }
         }
         if bad.is_empty() {
@@ -236,15 +237,6 @@ impl Selection {
     }
 }
 
-/// Splits a comma-separated list of prefixes or names, trimming and dropping empty items.
-pub fn parse_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,11 +352,5 @@ mod tests {
         );
         s.include_prefixes = None;
         assert_eq!(s.scan_prefixes(), vec![None]);
-    }
-
-    #[test]
-    fn list_parsing_trims_and_drops_empty_items() {
-        assert_eq!(parse_list(" /a/ , ,/b/"), vec!["/a/", "/b/"]);
-        assert!(parse_list("").is_empty());
     }
 }

@@ -4,10 +4,13 @@
 //! Every record of a file is checked. Oracle keys that another module sets (JSON merging,
 //! platform lines, MONITORING payloads) are skipped per record, naming that module, so that the
 //! table stays honest while those modules are developed elsewhere.
+//!
+//! The platform parsers (`parse::platform`, `parse::lambda_json`) check their own records with
+//! [`check_key`], [`check_report`] and [`check_platform_details`].
 
 use crate::model::{Format, ParsedLine};
 use crate::parse::{parse_line, ParseOptions};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Oracle keys of one record that this crate's runtime parsers do not set.
 pub(crate) struct Skip {
@@ -221,7 +224,8 @@ pub(crate) fn check_record(r: &Record, skipped: &[&str]) {
     }
 }
 
-fn check_key(id: &str, line: &ParsedLine<'_>, key: &str, want: &Value) {
+/// Checks one oracle key that every parser answers for the same way (one of [`CHECKED_KEYS`]).
+pub(crate) fn check_key(id: &str, line: &ParsedLine<'_>, key: &str, want: &Value) {
     match key {
         "kind" => assert_eq!(Some(line.kind.as_str()), want.as_str(), "{id}: kind"),
         "level" => assert_eq!(line.level.map(|l| l.as_str()), want.as_str(), "{id}: level"),
@@ -290,6 +294,103 @@ fn check_error(id: &str, line: &ParsedLine<'_>, want: &Value) {
             frames.as_u64(),
             "{id}: error.stack_frames"
         );
+    }
+}
+
+/// `expect[key]` as text.
+pub(crate) fn expect_str<'a>(expect: &'a Value, key: &str) -> Option<&'a str> {
+    expect.get(key).and_then(Value::as_str)
+}
+
+/// Checks the line's REPORT numbers, status and error type against an oracle `report` object;
+/// what the oracle leaves out must be absent.
+pub(crate) fn check_report(id: &str, line: &ParsedLine<'_>, expected: &Value) {
+    let report = line
+        .report
+        .as_deref()
+        .unwrap_or_else(|| panic!("{id}: no report"));
+    let numbers = [
+        ("duration_ms", report.duration_ms),
+        ("billed_duration_ms", report.billed_duration_ms),
+        ("memory_size_mb", report.memory_size_mb),
+        ("max_memory_used_mb", report.max_memory_used_mb),
+        ("init_duration_ms", report.init_duration_ms),
+        ("restore_duration_ms", report.restore_duration_ms),
+        (
+            "billed_restore_duration_ms",
+            report.billed_restore_duration_ms,
+        ),
+    ];
+    for (key, got) in numbers {
+        assert_eq!(
+            got,
+            expected.get(key).and_then(Value::as_f64),
+            "{id}: {key}"
+        );
+    }
+    assert_eq!(
+        report.status.as_deref(),
+        expect_str(expected, "status"),
+        "{id}: status"
+    );
+    assert_eq!(
+        report.error_type.as_deref(),
+        expect_str(expected, "error_type"),
+        "{id}: error_type"
+    );
+}
+
+/// Checks the platform details the oracle names (versions, phase, status, extension name and
+/// state, durations, events, dropped records, function name); keys it leaves out are not checked.
+pub(crate) fn check_platform_details(id: &str, line: &ParsedLine<'_>, expect: &Map<String, Value>) {
+    let details = line.platform.as_deref().cloned().unwrap_or_default();
+    let strings = [
+        ("version", &details.version),
+        ("runtime_version", &details.runtime_version),
+        ("runtime_version_arn", &details.runtime_version_arn),
+        ("phase", &details.phase),
+        ("status", &details.status),
+        ("error_type", &details.error_type),
+        ("name", &details.name),
+        ("state", &details.state),
+    ];
+    for (key, got) in strings {
+        if let Some(want) = expect.get(key) {
+            assert_eq!(got.as_deref(), want.as_str(), "{id}: {key}");
+        }
+    }
+    let numbers = [
+        ("init_duration_ms", details.init_duration_ms),
+        ("restore_duration_ms", details.restore_duration_ms),
+        ("timeout_seconds", details.timeout_seconds),
+    ];
+    for (key, got) in numbers {
+        if let Some(want) = expect.get(key) {
+            assert_eq!(got, want.as_f64(), "{id}: {key}");
+        }
+    }
+    if let Some(want) = expect.get("dropped_records") {
+        assert_eq!(
+            details.dropped_records,
+            want.as_u64(),
+            "{id}: dropped_records"
+        );
+    }
+    if let Some(events) = expect.get("events") {
+        let want: Vec<&str> = events
+            .as_array()
+            .expect("events is an array")
+            .iter()
+            .map(|v| v.as_str().expect("event names are strings"))
+            .collect();
+        assert_eq!(details.events, want, "{id}: events");
+    }
+    if let Some(want) = expect.get("function_name") {
+        let got = line
+            .origin
+            .as_ref()
+            .and_then(|o| o.function_name.as_deref());
+        assert_eq!(got, want.as_str(), "{id}: function_name");
     }
 }
 

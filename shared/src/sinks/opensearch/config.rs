@@ -17,6 +17,7 @@
 //!
 //! Exactly one of `OPENSEARCH_ENDPOINT` and `OPENSEARCH_DOMAIN` must be set.
 
+use crate::config_value;
 use crate::delivery::bulk::{ChunkLimits, Compression};
 use crate::delivery::dead_letter::DEAD_LETTER_PREFIX;
 use crate::pipeline::DEFAULT_INDEX_PREFIX;
@@ -127,15 +128,13 @@ pub struct ConfigError {
     pub problems: Vec<String>,
 }
 
+/// A switch, or `None` after noting the problem.
 fn parse_bool(name: &str, v: &str, problems: &mut Vec<String>) -> Option<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => {
-            problems.push(format!("{name} must be true or false, got {v:?}"));
-            None
-        }
+    let parsed = config_value::parse_bool(v);
+    if parsed.is_none() {
+        problems.push(config_value::bool_problem(name, v));
     }
+    parsed
 }
 
 fn parse_positive(name: &str, v: &str, problems: &mut Vec<String>) -> Option<usize> {
@@ -290,14 +289,7 @@ pub fn domain_endpoint_url(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
+    use crate::config_value::fixed_lookup as env;
 
     #[test]
     fn defaults_with_an_endpoint() {
