@@ -7,33 +7,55 @@
 use crate::model::{Correlation, Kind, ParsedLine};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// What one request is known to carry.
+/// What one request is known to carry. Within one batch the strings borrow from the lines and
+/// the correlation ids are shared (`Arc`) by every line of the request instead of copied; what is
+/// remembered across batches owns its strings (`RequestTraits<'static>`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RequestTraits {
+pub struct RequestTraits<'a> {
     /// X-Ray trace id (X-Ray form).
-    pub xray_trace_id: Option<String>,
+    pub xray_trace_id: Option<Cow<'a, str>>,
     /// Correlation ids.
-    pub correlation: Option<Correlation>,
+    pub correlation: Option<Arc<Correlation>>,
     /// Cold start: `Some(true)` as soon as any line says so.
     pub cold_start: Option<bool>,
 }
 
-impl RequestTraits {
-    fn absorb(&mut self, line: &ParsedLine<'_>) {
+/// Adds the ids of `from` that `into` lacks (the primary id only when `into` has none).
+fn merge_ids(into: &mut Arc<Correlation>, from: &Arc<Correlation>) {
+    if Arc::ptr_eq(into, from) {
+        return;
+    }
+    let lacks_primary = into.primary.is_none() && from.primary.is_some();
+    let lacks_ids = from.ids.keys().any(|k| !into.ids.contains_key(k));
+    if !lacks_primary && !lacks_ids {
+        return;
+    }
+    let mine = Arc::make_mut(into);
+    if mine.primary.is_none() {
+        mine.primary.clone_from(&from.primary);
+    }
+    for (k, v) in &from.ids {
+        mine.ids.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+}
+
+/// `into` gets `from`'s correlation ids: shared when it has none, merged when it has some.
+fn take_correlation(into: &mut Option<Arc<Correlation>>, from: &Arc<Correlation>) {
+    match into {
+        None => *into = Some(Arc::clone(from)),
+        Some(mine) => merge_ids(mine, from),
+    }
+}
+
+impl<'a> RequestTraits<'a> {
+    fn absorb(&mut self, line: &ParsedLine<'a>) {
         if self.xray_trace_id.is_none() {
-            if let Some(x) = &line.trace.xray_trace_id {
-                self.xray_trace_id = Some(x.to_string());
-            }
+            self.xray_trace_id.clone_from(&line.trace.xray_trace_id);
         }
-        if let Some(c) = line.correlation.as_deref().filter(|c| !c.is_empty()) {
-            let mine = self.correlation.get_or_insert_with(Correlation::default);
-            if mine.primary.is_none() {
-                mine.primary.clone_from(&c.primary);
-            }
-            for (k, v) in &c.ids {
-                mine.ids.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+        if let Some(c) = line.correlation.as_ref().filter(|c| !c.is_empty()) {
+            take_correlation(&mut self.correlation, c);
         }
         match (self.cold_start, line.cold_start) {
             (_, Some(true)) => self.cold_start = Some(true),
@@ -42,21 +64,15 @@ impl RequestTraits {
         }
     }
 
-    fn merge_from(&mut self, older: &RequestTraits) {
+    fn merge_from(&mut self, older: &RequestTraits<'_>) {
         if self.xray_trace_id.is_none() {
-            self.xray_trace_id.clone_from(&older.xray_trace_id);
+            self.xray_trace_id = older
+                .xray_trace_id
+                .as_deref()
+                .map(|x| Cow::Owned(x.to_owned()));
         }
-        match (&mut self.correlation, &older.correlation) {
-            (None, Some(c)) => self.correlation = Some(c.clone()),
-            (Some(mine), Some(c)) => {
-                if mine.primary.is_none() {
-                    mine.primary.clone_from(&c.primary);
-                }
-                for (k, v) in &c.ids {
-                    mine.ids.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-            }
-            _ => {}
+        if let Some(c) = &older.correlation {
+            take_correlation(&mut self.correlation, c);
         }
         if older.cold_start == Some(true) || self.cold_start.is_none() {
             self.cold_start = older.cold_start.or(self.cold_start);
@@ -67,24 +83,21 @@ impl RequestTraits {
         self.xray_trace_id.is_none() && self.correlation.is_none() && self.cold_start.is_none()
     }
 
-    fn apply_to(&self, line: &mut ParsedLine<'_>) {
+    /// The same traits, owning their strings (to be remembered across batches).
+    fn into_owned(self) -> RequestTraits<'static> {
+        RequestTraits {
+            xray_trace_id: self.xray_trace_id.map(|x| Cow::Owned(x.into_owned())),
+            correlation: self.correlation,
+            cold_start: self.cold_start,
+        }
+    }
+
+    fn apply_to(&self, line: &mut ParsedLine<'a>) {
         if line.trace.xray_trace_id.is_none() {
-            if let Some(x) = &self.xray_trace_id {
-                line.trace.xray_trace_id = Some(Cow::Owned(x.clone()));
-            }
+            line.trace.xray_trace_id.clone_from(&self.xray_trace_id);
         }
         if let Some(c) = &self.correlation {
-            match &mut line.correlation {
-                None => line.correlation = Some(Box::new(c.clone())),
-                Some(mine) => {
-                    if mine.primary.is_none() {
-                        mine.primary.clone_from(&c.primary);
-                    }
-                    for (k, v) in &c.ids {
-                        mine.ids.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                }
-            }
+            take_correlation(&mut line.correlation, c);
         }
         if line.cold_start.is_none() {
             line.cold_start = self.cold_start;
@@ -150,7 +163,7 @@ impl<V> BoundedLru<V> {
 /// Correlates the lines of each batch; keeps what it learned for the next batches.
 #[derive(Debug)]
 pub struct Correlator {
-    requests: BoundedLru<RequestTraits>,
+    requests: BoundedLru<RequestTraits<'static>>,
     open_by_stream: BoundedLru<String>,
 }
 
@@ -169,33 +182,35 @@ impl Correlator {
     }
 
     /// Correlates the lines of one batch (one log stream, in delivery order), in place.
-    pub fn correlate(&mut self, log_stream: Option<&str>, lines: &mut [ParsedLine<'_>]) {
+    pub fn correlate<'a>(&mut self, log_stream: Option<&str>, lines: &mut [ParsedLine<'a>]) {
         let stream_key = log_stream.unwrap_or("");
-        // Pass 1: request-id inheritance within START…END, and what each request carries.
-        let mut open: Option<String> = self.open_by_stream.get(stream_key).cloned();
-        let mut gathered: HashMap<String, RequestTraits> = HashMap::new();
+        // Pass 1: request-id inheritance within START…END (the id is borrowed from the START
+        // line, not copied), and what each request carries.
+        let mut open: Option<Cow<'a, str>> = self
+            .open_by_stream
+            .get(stream_key)
+            .map(|id| Cow::Owned(id.clone()));
+        let mut gathered: HashMap<Cow<'a, str>, RequestTraits<'a>> = HashMap::new();
         for line in lines.iter_mut() {
-            match (line.kind, line.request_id.as_deref()) {
-                (Kind::Start, Some(id)) => open = Some(id.to_owned()),
-                (Kind::End, Some(id)) if open.as_deref() == Some(id) => open = None,
-                (Kind::App | Kind::Metric | Kind::Emf, None) => {
-                    if let Some(id) = &open {
-                        line.request_id = Some(Cow::Owned(id.clone()));
-                    }
-                }
+            match (line.kind, &line.request_id) {
+                (Kind::Start, Some(id)) => open = Some(id.clone()),
+                (Kind::End, Some(id)) if open.as_deref() == Some(id.as_ref()) => open = None,
+                (Kind::App | Kind::Metric | Kind::Emf, None) => line.request_id.clone_from(&open),
                 _ => {}
             }
-            if let Some(id) = line.request_id.as_deref() {
+            if let Some(id) = &line.request_id {
                 let carries = line.trace.xray_trace_id.is_some()
                     || line.correlation.as_deref().is_some_and(|c| !c.is_empty())
                     || line.cold_start.is_some();
                 if carries {
-                    gathered.entry(id.to_owned()).or_default().absorb(line);
+                    gathered.entry(id.clone()).or_default().absorb(line);
                 }
             }
         }
         match open {
-            Some(id) => self.open_by_stream.insert(stream_key.to_owned(), id),
+            Some(id) => self
+                .open_by_stream
+                .insert(stream_key.to_owned(), id.into_owned()),
             None => self.open_by_stream.remove(stream_key),
         }
         // Merge with what earlier payloads told about the same requests.
@@ -217,7 +232,7 @@ impl Correlator {
         }
         for (id, traits) in gathered {
             if !traits.is_empty() {
-                self.requests.insert(id, traits);
+                self.requests.insert(id.into_owned(), traits.into_owned());
             }
         }
     }

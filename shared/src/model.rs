@@ -5,6 +5,7 @@ use crate::time::EpochMillis;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// One CloudWatch Logs event (`logEvents[]`), borrowed from the decoded payload where possible.
 #[derive(Debug, Clone, PartialEq)]
@@ -312,7 +313,7 @@ pub struct ParsedLine<'a> {
     /// X-Ray context.
     pub trace: Trace<'a>,
     /// Correlation ids.
-    pub correlation: Option<Box<Correlation>>,
+    pub correlation: Option<Arc<Correlation>>,
     /// Cold start flag stated by the line (Powertools `cold_start`, REPORT with Init Duration).
     pub cold_start: Option<bool>,
     /// Error report.

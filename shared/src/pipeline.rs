@@ -286,7 +286,6 @@ impl Pipeline {
         let filter = &self.config.filter;
         let filtering = !filter.is_noop();
         let mut events: Vec<&LogEvent<'_>> = Vec::with_capacity(batch.events.len());
-        let mut lines: Vec<ParsedLine<'_>> = Vec::with_capacity(batch.events.len());
         for event in &batch.events {
             if filtering && filter.drops(&event.message) {
                 sink.rejection(Rejection::event(
@@ -297,57 +296,115 @@ impl Pipeline {
                 continue;
             }
             events.push(event);
-            lines.push(parse::parse_line(&event.message, &self.parse_options));
         }
-        // Correlate before sampling, so a sampled-out line still lends its ids to the request.
-        self.correlator.correlate(resource.log_stream, &mut lines);
-        for (event, mut line) in events.into_iter().zip(lines) {
-            if filtering {
-                if filter.samples_out(&event.id, &line) {
-                    sink.rejection(Rejection::event(
-                        &event.id,
-                        RejectReason::SampledOut,
-                        "not in the configured sample",
-                    ));
-                    continue;
-                }
-                filter.redact_line(&mut line);
+        // Parse, correlate and emit in windows, so that a large batch never holds one parsed
+        // line per event. A window ends after its last REPORT line (the end of a request): the
+        // lines after it wait for the next window, so each request is correlated whole (its
+        // REPORT line carries the X-Ray id for the lines before it).
+        let mut lines: Vec<ParsedLine<'_>> =
+            Vec::with_capacity(events.len().min(CORRELATION_WINDOW_LINES));
+        let (mut parsed, mut emitted) = (0, 0);
+        let mut target = CORRELATION_WINDOW_LINES;
+        while emitted < events.len() {
+            while lines.len() < target {
+                let Some(event) = events.get(parsed) else {
+                    break;
+                };
+                lines.push(parse::parse_line(&event.message, &self.parse_options));
+                parsed += 1;
             }
-            let line = &line;
-            let metric = line.monitoring.as_deref().map(|payload| {
-                match monitoring::parse(payload, event.timestamp)
-                    .and_then(|m| resolve(m, &self.config.metrics, resource.function_name))
-                {
-                    Ok(point) => {
-                        rs.metric_points += 1;
-                        sink.metric(point);
-                        MetricStatus::Extracted
+            let cut = if parsed == events.len() {
+                lines.len()
+            } else {
+                match lines.iter().rposition(|l| l.kind == Kind::Report) {
+                    Some(report) => report + 1,
+                    // One long request: the window grows until its REPORT, up to a bound.
+                    None if lines.len() < MAX_CORRELATION_WINDOW_LINES => {
+                        target = lines.len() + CORRELATION_WINDOW_LINES;
+                        continue;
                     }
-                    Err((reason, detail)) => {
-                        sink.rejection(Rejection::event(&event.id, reason, detail));
-                        MetricStatus::Rejected(reason)
-                    }
+                    None => lines.len(),
                 }
-            });
-            if line.kind == Kind::Metric
-                && metric == Some(MetricStatus::Extracted)
-                && !self.config.ship_metric_lines
-            {
-                continue;
+            };
+            target = CORRELATION_WINDOW_LINES;
+            // Correlate before sampling, so a sampled-out line still lends its ids to the
+            // request.
+            self.correlator
+                .correlate(resource.log_stream, &mut lines[..cut]);
+            let window = events.get(emitted..emitted + cut).unwrap_or_default();
+            for (event, line) in window.iter().zip(lines.drain(..cut)) {
+                self.emit(event, line, &resource, rs, sink);
             }
-            let mut doc = Document::new(
-                &event.id,
-                event.timestamp,
-                line,
-                &resource,
-                self.config.limits.max_body_bytes,
-            );
-            doc.metric = metric;
-            rs.documents += 1;
-            sink.document(&doc);
+            emitted += cut;
         }
     }
+
+    /// Filters (sampling, redaction), extracts the metric point of a MONITORING line and hands
+    /// the document of one correlated line to the sink.
+    fn emit(
+        &self,
+        event: &LogEvent<'_>,
+        mut line: ParsedLine<'_>,
+        resource: &BatchResource<'_>,
+        rs: &mut RecordSummary,
+        sink: &mut dyn Sink,
+    ) {
+        let filter = &self.config.filter;
+        if !filter.is_noop() {
+            if filter.samples_out(&event.id, &line) {
+                sink.rejection(Rejection::event(
+                    &event.id,
+                    RejectReason::SampledOut,
+                    "not in the configured sample",
+                ));
+                return;
+            }
+            filter.redact_line(&mut line);
+        }
+        let line = &line;
+        let metric = line.monitoring.as_deref().map(|payload| {
+            match monitoring::parse(payload, event.timestamp)
+                .and_then(|m| resolve(m, &self.config.metrics, resource.function_name))
+            {
+                Ok(point) => {
+                    rs.metric_points += 1;
+                    sink.metric(point);
+                    MetricStatus::Extracted
+                }
+                Err((reason, detail)) => {
+                    sink.rejection(Rejection::event(&event.id, reason, detail));
+                    MetricStatus::Rejected(reason)
+                }
+            }
+        });
+        if line.kind == Kind::Metric
+            && metric == Some(MetricStatus::Extracted)
+            && !self.config.ship_metric_lines
+        {
+            return;
+        }
+        let mut doc = Document::new(
+            &event.id,
+            event.timestamp,
+            line,
+            resource,
+            self.config.limits.max_body_bytes,
+        );
+        doc.metric = metric;
+        rs.documents += 1;
+        sink.document(&doc);
+    }
 }
+
+/// Lines parsed, correlated and emitted together (the window of [`Pipeline::process_batch`]):
+/// large enough that nearly every request falls in one window, small enough that a 1 MB payload
+/// (≈ 27 000 events) never holds more than a few hundred KB of parsed lines.
+pub const CORRELATION_WINDOW_LINES: usize = 1024;
+
+/// Most lines a window grows to while waiting for the REPORT line of one long request (≈ 4 MB
+/// of parsed lines). A request logging more lines than this within one batch is correlated in
+/// parts: its lines before the cut miss what only its REPORT line tells (the X-Ray trace id).
+pub const MAX_CORRELATION_WINDOW_LINES: usize = 16 * CORRELATION_WINDOW_LINES;
 
 /// Counts rejections on the way to the real sink.
 struct CountingSink<'s> {
@@ -444,6 +501,67 @@ mod tests {
             .process_input(bytes, &mut sink)
             .unwrap();
         sink
+    }
+
+    /// Messages of `requests` invocations, each `app_lines` unprefixed lines long, their REPORT
+    /// lines carrying X-Ray trace id `1-…-<n>`.
+    fn invocations(requests: usize, app_lines: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in 0..requests {
+            out.push(format!("START RequestId: req-{r} Version: $LATEST\n"));
+            for j in 0..app_lines {
+                out.push(format!("plain line {j} of request {r}\n"));
+            }
+            out.push(format!("END RequestId: req-{r}\n"));
+            out.push(format!(
+                "REPORT RequestId: req-{r}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t\
+                 Memory Size: 128 MB\tMax Memory Used: 60 MB\t\
+                 XRAY TraceId: 1-5d9d007f-0a8c7fd02bbbb480aed{r:05}\tSegmentId: 3d75\tSampled: true\n"
+            ));
+        }
+        out
+    }
+
+    /// Checks that every document of request `req-<n>` carries that request's X-Ray trace id.
+    fn assert_every_line_has_its_requests_trace(sink: &CollectingSink, requests: usize) {
+        let mut per_request = vec![0; requests];
+        for (_, _, doc) in &sink.documents {
+            let request = doc["attributes"]["faas"]["invocation_id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no request id: {doc}"));
+            let n: usize = request.trim_start_matches("req-").parse().unwrap();
+            let trace = doc["attributes"]["aws"]["xray"]["trace_id"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                trace.ends_with(&format!("aed{n:05}")),
+                "{request}: trace {trace:?} in {doc}"
+            );
+            per_request[n] += 1;
+        }
+        assert!(per_request.iter().all(|&c| c > 0));
+    }
+
+    #[test]
+    fn requests_cut_by_a_correlation_window_still_get_their_trace_id() {
+        // 300 requests of 12 lines: windows of 1 024 lines end inside requests.
+        let messages = invocations(300, 9);
+        assert!(messages.len() > 3 * CORRELATION_WINDOW_LINES);
+        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+        let sink = run(PipelineConfig::default(), &payload("/aws/lambda/f", &refs));
+        assert_eq!(sink.documents.len(), messages.len());
+        assert_every_line_has_its_requests_trace(&sink, 300);
+    }
+
+    #[test]
+    fn a_request_longer_than_a_window_still_gets_its_trace_id() {
+        let mut messages = invocations(1, 3 * CORRELATION_WINDOW_LINES);
+        // Then a short request, whose lines come from the second of two generated ones.
+        messages.extend(invocations(2, 5).into_iter().skip(8));
+        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+        let sink = run(PipelineConfig::default(), &payload("/aws/lambda/f", &refs));
+        assert_eq!(sink.documents.len(), messages.len());
+        assert_every_line_has_its_requests_trace(&sink, 2);
     }
 
     #[test]

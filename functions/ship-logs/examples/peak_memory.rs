@@ -61,7 +61,10 @@ fn peak_rss_kib() -> Option<u64> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env: HashMap<&str, &str> = HashMap::from([
-        ("OPENSEARCH_ENDPOINT", "https://search-example.us-east-1.es.amazonaws.com"),
+        (
+            "OPENSEARCH_ENDPOINT",
+            "https://search-example.us-east-1.es.amazonaws.com",
+        ),
         ("OPENSEARCH_AUTH", "none"),
         ("METRICS_MODE", "emf"),
         ("AWS_LAMBDA_FUNCTION_NAME", "shiplog-ship-logs"),

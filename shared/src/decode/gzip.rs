@@ -11,9 +11,12 @@ use std::io::Read;
 /// The gzip magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Expected expansion of a CloudWatch Logs payload, used to pre-size the output buffer (real
-/// payloads decompress about 10×).
+/// Expected expansion of a CloudWatch Logs payload, used to pre-size the output buffer when the
+/// gzip trailer gives no plausible size (real payloads decompress about 10×).
 const EXPECTED_EXPANSION: usize = 8;
+
+/// Bytes of the gzip trailer: CRC-32, then ISIZE (the member's input size mod 2^32, little endian).
+const TRAILER_BYTES: usize = 8;
 
 /// True when `data` starts with the gzip magic bytes `1f 8b`.
 pub fn is_gzip(data: &[u8]) -> bool {
@@ -24,7 +27,7 @@ pub fn is_gzip(data: &[u8]) -> bool {
 /// [`RejectReason::DecompressedTooLarge`] when the output would exceed `cap` bytes and with
 /// [`RejectReason::InvalidGzip`] when the stream is truncated or corrupt.
 pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, Rejection> {
-    let mut out = Vec::with_capacity(data.len().saturating_mul(EXPECTED_EXPANSION).min(cap));
+    let mut out = Vec::with_capacity(output_size_hint(data).min(cap));
     let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
     MultiGzDecoder::new(data)
         .take(limit)
@@ -39,6 +42,24 @@ pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, Rejection> {
         return Err(too_large(cap));
     }
     Ok(out)
+}
+
+/// The size to reserve for the output of `data`: the ISIZE of its (last) member when it is
+/// plausible, so that a single-member payload is decompressed into a buffer of exactly its size
+/// (growing a buffer by doubling would hold up to twice the payload), else an estimate.
+/// `read_to_end` probes for the end before growing a full buffer, so an exact size never grows.
+fn output_size_hint(data: &[u8]) -> usize {
+    let estimate = data.len().saturating_mul(EXPECTED_EXPANSION);
+    if data.len() < TRAILER_BYTES {
+        return estimate;
+    }
+    let isize_field: Option<[u8; 4]> = data.get(data.len() - 4..).and_then(|b| b.try_into().ok());
+    match isize_field.map(|b| usize::try_from(u32::from_le_bytes(b))) {
+        // Smaller than the input means a multi-member stream (ISIZE of the last member only) or
+        // bytes that are not a trailer.
+        Some(Ok(size)) if size >= data.len() => size,
+        _ => estimate,
+    }
 }
 
 /// The rejection for a payload larger than `cap` bytes.
@@ -62,6 +83,18 @@ mod tests {
         let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
         enc.write_all(data).unwrap();
         enc.finish().unwrap()
+    }
+
+    #[test]
+    fn the_output_buffer_is_sized_from_the_trailer_not_doubled() {
+        let data: Vec<u8> = (0..3 * MIB).map(|i| b"abcdefgh\t\n"[i % 10]).collect();
+        let gz = gzip(&data);
+        assert_eq!(output_size_hint(&gz), data.len());
+        let out = gunzip_capped(&gz, 8 * MIB).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(out.capacity(), data.len());
+        // No trailer to trust: the estimate.
+        assert_eq!(output_size_hint(b"\x1f\x8b"), 16);
     }
 
     #[test]

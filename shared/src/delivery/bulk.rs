@@ -15,6 +15,7 @@ use crate::rejection::Rejection;
 use chunk::GzipWriter;
 use flate2::write::GzEncoder;
 use std::io::Write;
+use std::sync::Arc;
 
 /// Default cap on the uncompressed bytes of one `_bulk` request: 5 MiB (OpenSearch's guidance
 /// for bulk sizes; far below the 10 MiB HTTP limit of the smallest managed instance types).
@@ -109,7 +110,9 @@ pub struct BulkBodyBuilder {
     /// One document's action and source lines, before they join the open chunk.
     scratch: Vec<u8>,
     index_scratch: String,
-    /// UTC day (days since the epoch) whose index name is in `index_scratch`.
+    /// The index name of `index_day`, shared by its items.
+    index_name: Arc<str>,
+    /// UTC day (days since the epoch) whose index name is in `index_name`.
     index_day: Option<i64>,
     document_ids: bool,
     documents: usize,
@@ -119,6 +122,10 @@ pub struct BulkBodyBuilder {
     /// Rejections received as a sink.
     pub rejections: Vec<Rejection>,
 }
+
+/// Items reserved at once for a new chunk (the default chunk holds 5 000 actions; the spare
+/// room of a chunk that closes early is given back).
+const OPEN_ITEMS_RESERVE: usize = 5_000;
 
 /// Milliseconds in a UTC day (daily indices).
 const MS_PER_DAY: i64 = 86_400_000;
@@ -139,6 +146,7 @@ impl BulkBodyBuilder {
             open_items: Vec::new(),
             scratch: Vec::new(),
             index_scratch: String::new(),
+            index_name: Arc::from(""),
             index_day: None,
             document_ids: true,
             documents: 0,
@@ -170,11 +178,12 @@ impl BulkBodyBuilder {
         if self.index_day != Some(day) {
             self.index_scratch.clear();
             doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
+            self.index_name = Arc::from(self.index_scratch.as_str());
             self.index_day = Some(day);
         }
         self.scratch.clear();
         let id = self.document_ids.then_some(doc.id);
-        write_create_action(&mut self.scratch, &self.index_scratch, id);
+        write_create_action(&mut self.scratch, &self.index_name, id);
         let source_offset = self.scratch.len();
         if doc.write_json(&mut self.scratch).is_err() {
             self.unserializable += 1;
@@ -191,8 +200,12 @@ impl BulkBodyBuilder {
             OpenBody::Gzip(gz) => gz.write(&self.scratch),
         }
         self.open_len += self.scratch.len();
+        if self.open_items.is_empty() {
+            self.open_items
+                .reserve_exact(self.limits.max_actions.min(OPEN_ITEMS_RESERVE));
+        }
         self.open_items.push(BulkItem::new(
-            self.index_scratch.clone(),
+            Arc::clone(&self.index_name),
             doc.id.to_owned(),
             doc.observed,
             start..self.open_len,
@@ -208,7 +221,8 @@ impl BulkBodyBuilder {
 
     /// Moves the open chunk, if it holds anything, to the full ones.
     fn close_open(&mut self) {
-        let items = std::mem::take(&mut self.open_items);
+        let mut items = std::mem::take(&mut self.open_items);
+        items.shrink_to_fit();
         let len = std::mem::take(&mut self.open_len);
         let chunk = match self.open.take() {
             _ if items.is_empty() => return,
@@ -370,7 +384,7 @@ mod tests {
         let chunk = &chunks[0];
         for (i, (index, id, source)) in collected.documents.iter().enumerate() {
             let item = &chunk.items()[i];
-            assert_eq!(&item.index, index);
+            assert_eq!(&*item.index, index);
             assert_eq!(&item.id, id);
             assert_eq!(
                 item.event_time.to_rfc3339(),

@@ -299,7 +299,7 @@ pub fn next_steps(chunk: Chunk, verdict: ResponseVerdict) -> NextSteps {
 fn with_failure(mut chunk: Chunk, err: &ItemError) -> Chunk {
     for item in chunk.items_mut() {
         item.attempts += 1;
-        item.last_error = Some(err.clone());
+        item.last_error = Some(Box::new(err.clone()));
     }
     chunk
 }
@@ -332,7 +332,7 @@ fn apply_items(chunk: &Chunk, verdicts: Vec<ItemVerdict>, steps: &mut NextSteps)
                         salvaged.push_rewritten(chunk, i, &src, true);
                         if let Some(last) = salvaged.items_mut().last() {
                             last.attempts += 1;
-                            last.last_error = Some(err);
+                            last.last_error = Some(Box::new(err));
                         }
                     }
                     None => steps.dead.extend(DeadLetterEntry::from_item(chunk, i, err)),
@@ -350,7 +350,7 @@ fn apply_items(chunk: &Chunk, verdicts: Vec<ItemVerdict>, steps: &mut NextSteps)
         let mut retry = chunk.select(retry_idx);
         for (item, err) in retry.items_mut().zip(retry_err) {
             item.attempts += 1;
-            item.last_error = Some(err);
+            item.last_error = Some(Box::new(err));
         }
         steps.retry = Some(retry);
     }

@@ -70,7 +70,7 @@ impl DeadLetterEntry {
     pub fn from_item(chunk: &Chunk, i: usize, error: ItemError) -> Option<Self> {
         let item = chunk.items().get(i)?;
         Some(DeadLetterEntry {
-            index: item.index.clone(),
+            index: item.index.to_string(),
             id: item.id.clone(),
             event_time: item.event_time,
             attempts: item.attempts + 1,
@@ -89,13 +89,13 @@ impl DeadLetterEntry {
             .filter_map(|i| {
                 let item = chunk.items().get(i)?;
                 Some(DeadLetterEntry {
-                    index: item.index.clone(),
+                    index: item.index.to_string(),
                     id: item.id.clone(),
                     event_time: item.event_time,
                     attempts: item.attempts,
                     salvaged: item.salvaged,
                     given_up: why,
-                    error: item.last_error.clone().unwrap_or_else(|| fallback.clone()),
+                    error: item.last_error.as_deref().unwrap_or(fallback).clone(),
                     action: chunk.action(i)?.to_vec(),
                     source: chunk.source(i)?.to_vec(),
                 })

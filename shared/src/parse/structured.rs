@@ -32,6 +32,7 @@ use crate::time::{self, EpochMillis};
 use keys::{Keys, Slot};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Message keys in precedence order (Serilog: rendered `@m` wins over the template `@mt`;
 /// Serilog's default `JsonFormatter`: `RenderedMessage` over `MessageTemplate`).
@@ -171,7 +172,7 @@ struct Facts {
     timestamp: Option<EpochMillis>,
     request_id: Option<String>,
     trace: Trace<'static>,
-    correlation: Option<Box<Correlation>>,
+    correlation: Option<Arc<Correlation>>,
     cold_start: Option<bool>,
     error: Option<Box<ErrorInfo>>,
     origin: Option<Box<Origin>>,
@@ -196,7 +197,7 @@ impl Facts {
         // `awsRequestId` among its correlation ids too.
         let request_id = find_request_id(&keys);
         let trace = ids::read_trace(&mut keys);
-        let correlation = ids::read_correlation(&mut keys).map(Box::new);
+        let correlation = ids::read_correlation(&mut keys).map(Arc::new);
         let request_id = request_id.map(|(slot, id)| {
             keys.take(slot);
             id

@@ -15,13 +15,13 @@ use flate2::write::GzEncoder;
 use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// One action of a chunk and its delivery state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkItem {
-    /// `_index`.
-    pub index: String,
+    /// `_index` (one name shared by the items of a day).
+    pub index: Arc<str>,
     /// `_id` (the CloudWatch event id).
     pub id: String,
     /// CloudWatch event time (`observedTimestamp`).
@@ -31,7 +31,7 @@ pub struct BulkItem {
     /// The source was rewritten by salvage (user fields as one string).
     pub salvaged: bool,
     /// The last error OpenSearch (or the transport) reported for this item.
-    pub last_error: Option<ItemError>,
+    pub last_error: Option<Box<ItemError>>,
     /// Action line + source line (both with their `\n`) within the chunk body.
     range: Range<usize>,
     /// Start of the source line within the chunk body.
@@ -42,7 +42,7 @@ impl BulkItem {
     /// A fresh item (never sent) at `range` of its chunk's body, its source line starting at
     /// `source_start`.
     pub(crate) fn new(
-        index: String,
+        index: Arc<str>,
         id: String,
         event_time: EpochMillis,
         range: Range<usize>,
@@ -150,11 +150,7 @@ impl Chunk {
         let plain = self.plain.get().map_or(0, Vec::capacity);
         let gzip = self.gzip.as_ref().map_or(0, Vec::capacity);
         let items = self.items.capacity() * std::mem::size_of::<BulkItem>()
-            + self
-                .items
-                .iter()
-                .map(|i| i.index.capacity() + i.id.capacity())
-                .sum::<usize>();
+            + self.items.iter().map(|i| i.id.capacity()).sum::<usize>();
         plain + gzip + items
     }
 
@@ -228,7 +224,7 @@ impl Chunk {
             source_start
         });
         self.items.push(BulkItem::new(
-            index.to_owned(),
+            Arc::from(index),
             id.to_owned(),
             event_time,
             range,
