@@ -10,6 +10,7 @@ use super::{
 };
 use crate::model::Format;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Bytes examined per step of the escape scan.
 const WORD: usize = 8;
@@ -91,6 +92,47 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(i..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// Writes `value` as serde_json writes it (compact; object members in their order), strings
+/// through [`write_json_str`]. Nesting is bounded by the depth cap of the JSON parsers that built
+/// the value.
+pub fn write_json_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // Formatting a number into a Vec cannot fail.
+        Value::Number(n) => {
+            let _ = serde_json::to_writer(&mut *out, n);
+        }
+        Value::String(s) => write_json_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => write_json_map(out, members),
+    }
+}
+
+/// Writes a JSON object of `members`, as [`write_json_value`].
+pub fn write_json_map(out: &mut Vec<u8>, members: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, key);
+        out.push(b':');
+        write_json_value(out, value);
+    }
+    out.push(b'}');
 }
 
 /// Writes the decimal digits of `n`.
@@ -297,10 +339,10 @@ impl AttributesView<'_> {
         }
         o.opt_str(k!("correlation_id"), self.correlation_id);
         if let Some(ids) = &self.correlation {
-            o.serde(k!("correlation"), ids.0)?;
+            write_json_map(o.key(k!("correlation")), ids.0);
         }
         if let Some(fields) = self.fields {
-            o.serde(k!("fields"), fields)?;
+            write_json_map(o.key(k!("fields")), fields);
         }
         let mut log = Obj::open(o.key(k!("log")));
         log.str(k!("format"), format_name(self.log.format));
@@ -530,10 +572,37 @@ mod tests {
         assert!(checked > 3000, "{checked}");
     }
 
+    /// Arbitrary JSON values: scalars (integers, floats, strings with escapes) nested up to four
+    /// levels in arrays and objects.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::vec((any::<String>(), inner), 0..8)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
         #[test]
         fn any_string_is_escaped_like_serde_json(s in any::<String>()) {
             prop_assert_eq!(escaped(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_json_value_is_written_like_serde_json(v in json_value()) {
+            let mut fast = Vec::new();
+            write_json_value(&mut fast, &v);
+            prop_assert_eq!(String::from_utf8(fast).unwrap(), serde_json::to_string(&v).unwrap());
         }
 
         #[test]
