@@ -19,6 +19,7 @@ use shiplog::sinks::opensearch::{DocumentDestination, Outcome, ShipError};
 use shiplog_ship_logs::config::Config;
 use shiplog_ship_logs::deps::Deps;
 use shiplog_ship_logs::handler::process;
+use shiplog_tests::peak_rss_kib;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -47,17 +48,6 @@ impl DocumentDestination for Discard {
     }
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env: HashMap<&str, &str> = HashMap::from([
@@ -77,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..WorkloadSpec::default()
     };
     let payload = generate_payload(&spec, 0);
-    let idle = peak_rss_kib();
+    let idle = peak_rss_kib(None);
     let raw: Box<RawValue> = serde_json::from_slice(&payload.lambda_event)?;
     drop(payload.lambda_event);
     let mut context = Context::default();
@@ -90,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         payload.raw_bytes as f64 / 1e6,
         handled.summary.documents,
         idle.unwrap_or(0),
-        peak_rss_kib().unwrap_or(0),
+        peak_rss_kib(None).unwrap_or(0),
     );
     Ok(())
 }

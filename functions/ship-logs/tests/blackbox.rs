@@ -20,6 +20,7 @@ use shiplog::sinks::dead_letter::DeadLetterStore;
 use shiplog_tests::corpus_path;
 use shiplog_tests::fake_opensearch::{FakeAuth, FakeOpenSearch, Faults};
 use shiplog_tests::moto::MotoServer;
+use shiplog_tests::peak_rss_kib;
 use shiplog_tests::runtime_api::{Invocation, LambdaProcess, Outcome, RuntimeApi};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -580,15 +581,6 @@ async fn built_binary_with_an_invalid_configuration_fails_every_invocation_with_
     assert!(lambda.process.exited().is_none());
 }
 
-/// Peak resident set size (`VmHWM`) of a process, in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_start_and_peak_rss_are_measured() {
     let fake = FakeOpenSearch::start(FakeAuth::None, Faults::default())
@@ -618,7 +610,7 @@ async fn cold_start_and_peak_rss_are_measured() {
     let process = LambdaProcess::spawn(&binary, &api, &env).unwrap();
     let first_poll = api.first_poll(WAIT).await.unwrap();
     let init = first_poll.duration_since(spawned);
-    let rss_idle = peak_rss_kib(process.pid());
+    let rss_idle = peak_rss_kib(Some(process.pid()));
     api.enqueue(Invocation {
         request_id: "c01d57a7-0000-4000-8000-000000000001".to_owned(),
         payload: payload.lambda_event.clone(),
@@ -640,7 +632,7 @@ async fn cold_start_and_peak_rss_are_measured() {
         json!(spec.events_per_payload),
         "{answer}"
     );
-    let rss_peak = peak_rss_kib(process.pid());
+    let rss_peak = peak_rss_kib(Some(process.pid()));
     println!(
         "ship-logs cold start ({}): init (spawn → first /next) {:.1} ms; peak RSS idle {} KiB, \
          after one {:.2} MB compressed payload ({} events, {:.1} MB raw) {} KiB; invocation {} ms",

@@ -7,7 +7,8 @@
 //!   the Lambda JSON log format, MONITORING lines in every dialect, multi-line stack traces,
 //!   START/END/REPORT with XRAY), wrapped as `{"awslogs":{"data":…}}` Lambda events.
 //! - [`floor`]: base64 + gunzip + borrowed JSON parse + writing the same bytes: the least work.
-//! - [`transport`]: the stubbed delivery (bulk body built and gzip'd, metric datums aggregated).
+//! - [`transport`]: delivery with the network stubbed out: the shipped bulk builder (chunks gzip'd
+//!   while written) and PutMetricData preparation, then the bytes are dropped.
 //! - [`cost`]: Lambda, PutMetricData and own-log costs per GB from measured figures.
 
 pub mod cost;
