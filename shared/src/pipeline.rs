@@ -193,7 +193,17 @@ impl Pipeline {
             metric_points: 0,
         };
         let record_id = record.record_id.as_deref();
-        match &record.content {
+        let decompressed;
+        let content = match &record.content {
+            // A record of a batch is decompressed only now, and dropped after it.
+            RecordContent::Gzip(gzip) => {
+                decompressed =
+                    decode::gunzip_content(gzip, self.config.limits.max_decompressed_bytes);
+                &decompressed
+            }
+            other => other,
+        };
+        match content {
             RecordContent::Rejected(r) => {
                 rs.outcome = RecordOutcome::Failed(r.reason);
                 sink.rejection(r.clone().with_record(record_id));
@@ -213,6 +223,8 @@ impl Pipeline {
             RecordContent::Payload(bytes) => {
                 self.process_payload(bytes, region, record_id, &mut rs, sink);
             }
+            // Decompressed above.
+            RecordContent::Gzip(_) => {}
         }
         rs
     }

@@ -6,7 +6,7 @@
 //! the whole event): a malformed Kinesis/Firehose record becomes its own rejected record and the
 //! others still decode. An already-decoded payload is skipped over here and handed on borrowed.
 
-use super::gzip::{gunzip_capped, is_gzip, too_large};
+use super::gzip::{is_gzip, too_large};
 use super::lenient::{document_kind, starts_like_object, JsonScalar, Slot};
 use super::{DecodedInput, Record, RecordContent, Source};
 use crate::limits::Limits;
@@ -258,7 +258,7 @@ fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'
         }
     };
     let content = match decode_base64(&data) {
-        Ok(bytes) if is_gzip(&bytes) => gunzipped(&bytes, cap),
+        Ok(bytes) if is_gzip(&bytes) => RecordContent::Gzip(bytes),
         Ok(bytes) => raw_line(
             bytes,
             record.event_id,
@@ -374,7 +374,7 @@ fn firehose_record<'a>(slot: Slot<FirehoseRecordWire<'_>>, cap: usize) -> Record
         }
     };
     let content = match decode_base64(&data) {
-        Ok(bytes) => payload_from_bytes(bytes, cap),
+        Ok(bytes) => deferred_payload(bytes, cap),
         Err(rejection) => RecordContent::Rejected(rejection),
     };
     with_record_id(record_id, content)
@@ -422,12 +422,19 @@ fn payload_from_bytes<'a>(bytes: Vec<u8>, cap: usize) -> RecordContent<'a> {
     }
 }
 
+/// [`payload_from_bytes`] for one record of a batch: gzip stays compressed until the record is
+/// processed ([`RecordContent::Gzip`]).
+fn deferred_payload<'a>(bytes: Vec<u8>, cap: usize) -> RecordContent<'a> {
+    if is_gzip(&bytes) {
+        RecordContent::Gzip(bytes)
+    } else {
+        payload_from_bytes(bytes, cap)
+    }
+}
+
 /// Gunzipped payload, or the rejection.
 fn gunzipped<'a>(bytes: &[u8], cap: usize) -> RecordContent<'a> {
-    match gunzip_capped(bytes, cap) {
-        Ok(payload) => RecordContent::Payload(Cow::Owned(payload)),
-        Err(rejection) => RecordContent::Rejected(rejection),
-    }
+    super::gunzip_content(bytes, cap)
 }
 
 /// A record, attaching `record_id` to its rejection if any.
@@ -496,6 +503,48 @@ mod tests {
 
     fn limits() -> Limits {
         Limits::default()
+    }
+
+    /// [`super::decode_input`] with every deferred (gzip'd) record of a batch decompressed, as
+    /// the pipeline does when it reaches the record.
+    fn decode_input<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedInput<'a>, Rejection> {
+        let mut decoded = super::decode_input(input, limits)?;
+        for record in &mut decoded.records {
+            if let RecordContent::Gzip(gzip) = &record.content {
+                let content = crate::decode::gunzip_content(gzip, limits.max_decompressed_bytes);
+                record.content = with_record_id(record.record_id.clone(), content).content;
+            }
+        }
+        Ok(decoded)
+    }
+
+    #[test]
+    fn batch_records_stay_gzipped_until_processed() {
+        let payload = br#"{"messageType":"CONTROL_MESSAGE"}"#;
+        let kinesis = format!(
+            r#"{{"Records":[{{"kinesis":{{"data":"{}","sequenceNumber":"1"}}}}]}}"#,
+            b64(&gzip(payload))
+        );
+        let firehose = format!(
+            r#"{{"records":[{{"recordId":"a","data":"{}"}}],"region":"eu-west-1"}}"#,
+            b64(&gzip(payload))
+        );
+        for event in [kinesis, firehose] {
+            let decoded = super::decode_input(event.as_bytes(), &limits()).unwrap();
+            let RecordContent::Gzip(gz) = &decoded.records[0].content else {
+                panic!("{:?}", decoded.records[0].content)
+            };
+            assert_eq!(gz, &gzip(payload));
+            let RecordContent::Payload(p) = crate::decode::gunzip_content(gz, 1024) else {
+                panic!("payload")
+            };
+            assert_eq!(&*p, payload);
+            // Over the cap: the record's own rejection, found when it is processed.
+            let RecordContent::Rejected(r) = crate::decode::gunzip_content(gz, 8) else {
+                panic!("rejection")
+            };
+            assert_eq!(r.reason, RejectReason::DecompressedTooLarge);
+        }
     }
 
     fn payload<'r>(record: &'r Record<'_>) -> &'r [u8] {

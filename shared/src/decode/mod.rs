@@ -2,9 +2,11 @@
 //!
 //! Two stages, so that a payload's events can borrow from its decompressed bytes:
 //! 1. [`decode_input`]: the Lambda event envelope → [`Record`]s, each a decompressed payload, a
-//!    raw text line (Kinesis record that is not gzip) or a rejection. Handles CloudWatch Logs
-//!    `{"awslogs":{"data":…}}`, Kinesis `Records[].kinesis.data`, Firehose `records[].data` and an
-//!    already-decoded DATA_MESSAGE/CONTROL_MESSAGE JSON. base64 → gunzip (multi-member, capped).
+//!    still-gzip'd payload (a record of a Kinesis or Firehose batch, decompressed when its turn
+//!    comes: [`gunzip_content`]), a raw text line (Kinesis record that is not gzip)
+//!    or a rejection. Handles CloudWatch Logs `{"awslogs":{"data":…}}`, Kinesis
+//!    `Records[].kinesis.data`, Firehose `records[].data` and an already-decoded
+//!    DATA_MESSAGE/CONTROL_MESSAGE JSON. base64 → gunzip (multi-member, capped).
 //! 2. [`parse_message`]: one payload → [`Message`] (CONTROL → nothing; DATA → a [`LogBatch`] plus
 //!    per-event rejections: one bad event never loses the others).
 
@@ -60,6 +62,10 @@ pub struct Record<'a> {
 pub enum RecordContent<'a> {
     /// Decompressed (or already-decoded) subscription JSON, to be read by [`parse_message`].
     Payload(Cow<'a, [u8]>),
+    /// gzip'd subscription JSON of one record of a Kinesis or Firehose batch. A batch (up to 6 MB
+    /// of base64, ≈ 10× that decompressed) is never decompressed all at once: each record is,
+    /// when it is processed ([`gunzip_content`]).
+    Gzip(Vec<u8>),
     /// A Kinesis record whose data is not gzip: one raw log line.
     RawLine {
         /// Id for the document: the Kinesis `eventID` (else the sequence number).
@@ -71,6 +77,16 @@ pub enum RecordContent<'a> {
     },
     /// The record could not be decoded.
     Rejected(Rejection),
+}
+
+/// gzip'd subscription JSON decompressed (capped at `cap` bytes) into a
+/// [`RecordContent::Payload`], or the rejection of the stream (too large, truncated, corrupt).
+/// What a [`RecordContent::Gzip`] record becomes when it is processed.
+pub fn gunzip_content(gzip: &[u8], cap: usize) -> RecordContent<'static> {
+    match gzip::gunzip_capped(gzip, cap) {
+        Ok(payload) => RecordContent::Payload(Cow::Owned(payload)),
+        Err(rejection) => RecordContent::Rejected(rejection),
+    }
 }
 
 /// A decoded subscription payload.
