@@ -14,7 +14,7 @@
 //!   Firehose keep the original record in its `processing-failed/` S3 output (from where
 //!   `shiplog replay` can ship it again).
 
-use crate::sink::RecordTrack;
+use crate::sink::{DocumentKey, RecordTrack};
 use serde::Serialize;
 use serde_json::{json, Value};
 use shiplog::pipeline::RecordOutcome;
@@ -40,15 +40,15 @@ pub fn verdicts(
     undelivered: &[String],
     metrics_failed: bool,
 ) -> Result<Vec<RecordVerdict>, UnmappedDocuments> {
-    let wanted: HashSet<&str> = undelivered.iter().map(String::as_str).collect();
-    let mut mapped: HashSet<&str> = HashSet::new();
+    let wanted: HashSet<DocumentKey> = undelivered.iter().map(|id| DocumentKey::of(id)).collect();
+    let mut mapped: HashSet<DocumentKey> = HashSet::new();
     let mut out = Vec::with_capacity(records.len());
     for record in records {
         let mut failed = metrics_failed && record.metric_points > 0;
         if !wanted.is_empty() {
-            for id in &record.document_ids {
-                if wanted.contains(id.as_str()) {
-                    mapped.insert(id.as_str());
+            for key in &record.document_keys {
+                if wanted.contains(key) {
+                    mapped.insert(*key);
                     failed = true;
                 }
             }
@@ -132,7 +132,7 @@ mod tests {
         RecordTrack {
             record_id: id.to_owned(),
             outcome,
-            document_ids: docs.iter().map(|d| (*d).to_owned()).collect(),
+            document_keys: docs.iter().map(|d| DocumentKey::of(d)).collect(),
             metric_points: points,
         }
     }
