@@ -296,29 +296,42 @@ impl Chunk {
     }
 }
 
-/// gzip of a stream of writes at [`GZIP_LEVEL`]: what the builder writes a chunk through, one
-/// document at a time (measured: feeding deflate 64 KiB blocks instead costs no fewer
-/// instructions).
+/// Bytes gathered before they are handed to the compressor. Measured on the benchmark workload
+/// (`shiplog bench`, A/B in one session): the gzip'd pass costs 60–72 ms over the plain one with
+/// 64 KiB blocks, 88–92 ms when deflate is fed one ~1 KB document at a time (the instruction
+/// counts are the same: fewer, longer runs through the compressor).
+const GZIP_INPUT_BLOCK: usize = 64 * 1024;
+
+/// gzip of a stream of writes at [`GZIP_LEVEL`]: what the builder writes a chunk through. Input
+/// is compressed in blocks of [`GZIP_INPUT_BLOCK`] bytes.
 #[derive(Debug)]
-pub(crate) struct GzipWriter(GzEncoder<Vec<u8>>);
+pub(crate) struct GzipWriter {
+    encoder: GzEncoder<Vec<u8>>,
+    pending: Vec<u8>,
+}
 
 impl GzipWriter {
     /// A writer at the start of a gzip member.
     pub(crate) fn new() -> Self {
-        GzipWriter(GzEncoder::new(
-            Vec::new(),
-            flate2::Compression::new(GZIP_LEVEL),
-        ))
+        GzipWriter {
+            encoder: GzEncoder::new(Vec::new(), flate2::Compression::new(GZIP_LEVEL)),
+            pending: Vec::with_capacity(GZIP_INPUT_BLOCK),
+        }
     }
 
     /// Compresses `bytes` (writing into memory cannot fail).
     pub(crate) fn write(&mut self, bytes: &[u8]) {
-        let _ = self.0.write_all(bytes);
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= GZIP_INPUT_BLOCK {
+            let _ = self.encoder.write_all(&self.pending);
+            self.pending.clear();
+        }
     }
 
     /// The complete gzip member, without spare capacity (it is held until delivered).
-    pub(crate) fn finish(self) -> Vec<u8> {
-        let mut gzip = self.0.finish().unwrap_or_default();
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        let _ = self.encoder.write_all(&self.pending);
+        let mut gzip = self.encoder.finish().unwrap_or_default();
         gzip.shrink_to_fit();
         gzip
     }
