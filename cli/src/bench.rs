@@ -14,6 +14,7 @@
 //! time (that is its point); the load average is printed beside it.
 
 use crate::inputs;
+use crate::parallel::map_chunks;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};
 use clap::Args;
 use shiplog::bench::cost::{self, LambdaPrice};
@@ -133,21 +134,9 @@ pub fn run(args: &BenchArgs) -> u8 {
 fn generate_all(spec: &WorkloadSpec) -> Vec<workload::GeneratedPayload> {
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let indices: Vec<usize> = (0..spec.payloads).collect();
-    let chunk = indices.len().div_ceil(jobs).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = indices
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&i| workload::generate_payload(spec, i))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+    map_chunks(&indices, jobs, |part| {
+        part.iter()
+            .map(|&i| workload::generate_payload(spec, i))
             .collect()
     })
 }
@@ -327,19 +316,15 @@ fn time_pipeline(inputs: &[Input], config: &PipelineConfig, t: &mut StubTranspor
 
 /// The whole workload on `jobs` threads, contiguous chunks of inputs per thread (as `replay`).
 fn time_parallel(inputs: &[Input], config: &PipelineConfig, jobs: usize) -> Duration {
-    let chunk = inputs.len().div_ceil(jobs.min(inputs.len()).max(1)).max(1);
     let start = Instant::now();
-    std::thread::scope(|scope| {
-        for part in inputs.chunks(chunk) {
-            scope.spawn(move || {
-                let mut pipeline = Pipeline::new(config.clone());
-                let mut t = StubTransport::new(DEFAULT_INDEX_PREFIX);
-                for input in part {
-                    let _ = pipeline.process_input(&input.bytes, &mut t);
-                    let _ = std::hint::black_box(t.deliver());
-                }
-            });
+    let _: Vec<()> = map_chunks(inputs, jobs, |part| {
+        let mut pipeline = Pipeline::new(config.clone());
+        let mut t = StubTransport::new(DEFAULT_INDEX_PREFIX);
+        for input in part {
+            let _ = pipeline.process_input(&input.bytes, &mut t);
+            let _ = std::hint::black_box(t.deliver());
         }
+        Vec::new()
     });
     start.elapsed()
 }

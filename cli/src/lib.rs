@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod inputs;
 pub mod ndjson;
+pub mod parallel;
 pub mod redrive;
 pub mod replay;
 pub mod ship;

@@ -134,23 +134,10 @@ fn process_one(pipeline: &mut Pipeline, path: &std::path::Path, index_prefix: &s
 /// Processes `paths` on `jobs` threads, each with its own pipeline over a contiguous chunk, and
 /// returns the results in input order.
 fn process_all(paths: &[PathBuf], config: &PipelineConfig, jobs: usize) -> Vec<InputResult> {
-    let jobs = jobs.clamp(1, paths.len().max(1));
-    let chunk = paths.len().div_ceil(jobs).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut pipeline = Pipeline::new(config.clone());
-                    part.iter()
-                        .map(|p| process_one(&mut pipeline, p, &config.index_prefix))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+    crate::parallel::map_chunks(paths, jobs, |part| {
+        let mut pipeline = Pipeline::new(config.clone());
+        part.iter()
+            .map(|p| process_one(&mut pipeline, p, &config.index_prefix))
             .collect()
     })
 }
