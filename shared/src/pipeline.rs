@@ -193,21 +193,8 @@ impl Pipeline {
             metric_points: 0,
         };
         let record_id = record.record_id.as_deref();
-        let decompressed;
-        let content = match &record.content {
-            // A record of a batch is decompressed only now, and dropped after it.
-            RecordContent::Gzip(gzip) => {
-                decompressed =
-                    decode::gunzip_content(gzip, self.config.limits.max_decompressed_bytes);
-                &decompressed
-            }
-            other => other,
-        };
-        match content {
-            RecordContent::Rejected(r) => {
-                rs.outcome = RecordOutcome::Failed(r.reason);
-                sink.rejection(r.clone().with_record(record_id));
-            }
+        match &record.content {
+            RecordContent::Rejected(r) => fail_record(&mut rs, r.clone(), record_id, sink),
             RecordContent::RawLine { id, arrival, text } => {
                 let batch = LogBatch {
                     region: region.map(Cow::Borrowed),
@@ -223,8 +210,13 @@ impl Pipeline {
             RecordContent::Payload(bytes) => {
                 self.process_payload(bytes, region, record_id, &mut rs, sink);
             }
-            // Decompressed above.
-            RecordContent::Gzip(_) => {}
+            // A record of a batch is decompressed only now, and dropped after it.
+            RecordContent::Gzip(gzip) => {
+                match decode::gzip::gunzip_capped(gzip, self.config.limits.max_decompressed_bytes) {
+                    Ok(payload) => self.process_payload(&payload, region, record_id, &mut rs, sink),
+                    Err(r) => fail_record(&mut rs, r, record_id, sink),
+                }
+            }
         }
         rs
     }
@@ -256,10 +248,7 @@ impl Pipeline {
                         self.process_payload(part, region, record_id, rs, sink);
                     }
                 }
-                _ => {
-                    rs.outcome = RecordOutcome::Failed(r.reason);
-                    sink.rejection(r.with_record(record_id));
-                }
+                _ => fail_record(rs, r, record_id, sink),
             },
         }
     }
@@ -417,6 +406,17 @@ pub const CORRELATION_WINDOW_LINES: usize = 1024;
 /// of parsed lines). A request logging more lines than this within one batch is correlated in
 /// parts: its lines before the cut miss what only its REPORT line tells (the X-Ray trace id).
 pub const MAX_CORRELATION_WINDOW_LINES: usize = 16 * CORRELATION_WINDOW_LINES;
+
+/// A record that could not be decoded: its outcome and its one rejection.
+fn fail_record(
+    rs: &mut RecordSummary,
+    rejection: Rejection,
+    record_id: Option<&str>,
+    sink: &mut dyn Sink,
+) {
+    rs.outcome = RecordOutcome::Failed(rejection.reason);
+    sink.rejection(rejection.with_record(record_id));
+}
 
 /// Counts rejections on the way to the real sink.
 struct CountingSink<'s> {

@@ -410,7 +410,7 @@ fn invalid_base64(e: base64::DecodeError) -> Rejection {
 /// the Lambda documentation's example); anything else is not gzip.
 fn payload_from_bytes<'a>(bytes: Vec<u8>, cap: usize) -> RecordContent<'a> {
     if is_gzip(&bytes) {
-        gunzipped(&bytes, cap)
+        super::gunzip_content(&bytes, cap)
     } else if starts_like_object(&bytes) {
         if bytes.len() > cap {
             RecordContent::Rejected(too_large(cap))
@@ -430,11 +430,6 @@ fn deferred_payload<'a>(bytes: Vec<u8>, cap: usize) -> RecordContent<'a> {
     } else {
         payload_from_bytes(bytes, cap)
     }
-}
-
-/// Gunzipped payload, or the rejection.
-fn gunzipped<'a>(bytes: &[u8], cap: usize) -> RecordContent<'a> {
-    super::gunzip_content(bytes, cap)
 }
 
 /// A record, attaching `record_id` to its rejection if any.
