@@ -10,7 +10,6 @@
 // Test helpers outside `#[test]` functions: failing loudly is their job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use base64::Engine;
 use serde_json::{json, Value};
 use shiplog::bench::workload::{generate_payload, WorkloadSpec};
 use shiplog::delivery::metric_requests::validate_datum;
@@ -20,8 +19,8 @@ use shiplog::sinks::dead_letter::DeadLetterStore;
 use shiplog_tests::corpus_path;
 use shiplog_tests::fake_opensearch::{FakeAuth, FakeOpenSearch, Faults};
 use shiplog_tests::moto::MotoServer;
-use shiplog_tests::peak_rss_kib;
 use shiplog_tests::runtime_api::{Invocation, LambdaProcess, Outcome, RuntimeApi};
+use shiplog_tests::{cloudwatch_logs_event, peak_rss_kib};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -62,10 +61,6 @@ fn json_files(dir: &str) -> Vec<String> {
     files
 }
 
-fn gzip_b64(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(shiplog::bench::workload::gzip(data, 6))
-}
-
 fn now_ms() -> i64 {
     shiplog::sinks::now_millis().0
 }
@@ -73,18 +68,7 @@ fn now_ms() -> i64 {
 /// A CloudWatch Logs event of `events` (id, message) timestamped a minute ago (inside
 /// CloudWatch's metric window).
 fn cloudwatch_event(group: &str, stream: &str, events: &[(&str, String)]) -> Vec<u8> {
-    let base = now_ms() - 60_000;
-    let log_events: Vec<Value> = events
-        .iter()
-        .enumerate()
-        .map(|(i, (id, m))| json!({"id": id, "timestamp": base + i as i64, "message": m}))
-        .collect();
-    let payload = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
-        "logGroup": group, "logStream": stream, "subscriptionFilters": ["shiplog"],
-        "logEvents": log_events});
-    json!({"awslogs": {"data": gzip_b64(payload.to_string().as_bytes())}})
-        .to_string()
-        .into_bytes()
+    cloudwatch_logs_event(group, stream, events, now_ms() - 60_000)
 }
 
 /// The running binary and what it talks to.

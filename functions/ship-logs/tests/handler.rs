@@ -5,7 +5,6 @@
 // Test helpers outside `#[test]` functions: failing loudly is their job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use base64::Engine;
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -22,8 +21,8 @@ use shiplog_ship_logs::handler::{
     handle_misconfigured, process, Handled, HandlerError, ERROR_INVALID_CONFIGURATION,
     ERROR_METRICS_UNDELIVERED, ERROR_UNDELIVERED,
 };
-use shiplog_tests::corpus_path;
 use shiplog_tests::fake_opensearch::{FakeAuth, FakeOpenSearch, Faults, StoredDoc};
+use shiplog_tests::{cloudwatch_logs_event, corpus_path, gzip_b64};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -175,10 +174,6 @@ fn response(handled: &Handled) -> &Value {
         Ok(v) => v,
         Err(e) => panic!("invocation failed: {e}"),
     }
-}
-
-fn gzip_b64(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(shiplog::bench::workload::gzip(data, 6))
 }
 
 fn kinesis_record(sequence: &str, data: &str) -> Value {
@@ -556,18 +551,7 @@ async fn an_invalid_configuration_fails_every_invocation_with_every_problem() {
 
 /// A CloudWatch Logs event of `events` (id, message), timestamped a minute ago.
 fn data_message(group: &str, stream: &str, events: &[(&str, &str)]) -> Vec<u8> {
-    let base = now_ms() as i64 - 60_000;
-    let log_events: Vec<Value> = events
-        .iter()
-        .enumerate()
-        .map(|(i, (id, m))| json!({"id": id, "timestamp": base + i as i64, "message": m}))
-        .collect();
-    let payload = json!({"messageType": "DATA_MESSAGE", "owner": "123456789012",
-        "logGroup": group, "logStream": stream, "subscriptionFilters": ["shiplog"],
-        "logEvents": log_events});
-    json!({"awslogs": {"data": gzip_b64(payload.to_string().as_bytes())}})
-        .to_string()
-        .into_bytes()
+    cloudwatch_logs_event(group, stream, events, now_ms() as i64 - 60_000)
 }
 
 #[tokio::test]
