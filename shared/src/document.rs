@@ -3,7 +3,9 @@
 //! A [`Document`] is a view over a parsed line and its batch; it serialises straight into the
 //! output buffer (bulk body or NDJSON) without building an intermediate JSON tree.
 
-use crate::model::{Correlation, ErrorInfo, Format, Kind, ParsedLine, PlatformDetails, Report};
+use crate::model::{
+    Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report,
+};
 use crate::rejection::RejectReason;
 use crate::time::EpochMillis;
 use serde::ser::{SerializeMap, Serializer};
@@ -58,7 +60,46 @@ pub struct Document<'r> {
     pub truncated_from: Option<usize>,
     /// MONITORING outcome for metric lines.
     pub metric: Option<MetricStatus>,
+    /// The batch's `resource` object written once ([`Document::with_resource_json`]).
+    pub resource_json: Option<&'r ResourceJson<'r>>,
 }
+
+/// The `resource` object of a batch's documents, written once per batch: every document whose
+/// line does not state its own function name, version or service carries exactly these bytes,
+/// so they are copied instead of being escaped and assembled again for each document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceJson<'a> {
+    /// The batch the bytes were written from (a document of another batch never uses them).
+    resource: BatchResource<'a>,
+    /// `{"cloud":…}` as [`Document::write_json`] writes it for a line that adds nothing.
+    bytes: Vec<u8>,
+}
+
+impl<'a> ResourceJson<'a> {
+    /// Writes the `resource` object of `resource`'s documents.
+    pub fn new(resource: &BatchResource<'a>) -> Self {
+        let mut bytes = Vec::with_capacity(RESOURCE_JSON_CAPACITY);
+        resource_view(resource, None, None).write_json(&mut bytes);
+        ResourceJson {
+            resource: resource.clone(),
+            bytes,
+        }
+    }
+
+    /// The batch's resource facts.
+    pub fn resource(&self) -> &BatchResource<'a> {
+        &self.resource
+    }
+
+    /// The JSON bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Typical size of a batch's `resource` object (account, region, function, log group and
+/// stream names).
+const RESOURCE_JSON_CAPACITY: usize = 320;
 
 /// Marker appended to a truncated body.
 pub const TRUNCATION_MARKER: &str = "…[truncated by shiplog]";
@@ -81,7 +122,16 @@ impl<'r> Document<'r> {
             body,
             truncated_from,
             metric: None,
+            resource_json: None,
         }
+    }
+
+    /// Uses the batch's pre-written `resource` object when the line adds nothing to it. A
+    /// `json` written for another batch is ignored (it is compared with this document's
+    /// resource), so the output never depends on it, only the speed.
+    pub fn with_resource_json(mut self, json: &'r ResourceJson<'r>) -> Self {
+        self.resource_json = Some(json);
+        self
     }
 
     /// `@timestamp`: the line's own timestamp when valid, else the CloudWatch event timestamp.
@@ -358,7 +408,58 @@ struct SourceView<'r> {
     span_id: Option<&'r str>,
     event: EventView<'r>,
     resource: ResourceView<'r>,
+    /// `resource` written in advance, when it holds for this document.
+    #[serde(skip)]
+    resource_json: Option<&'r [u8]>,
     attributes: AttributesView<'r>,
+}
+
+/// The `resource` object of a line of a batch: the batch's facts, completed by what the line
+/// states itself (function name and version, service, the platform line's version).
+fn resource_view<'r>(
+    res: &BatchResource<'r>,
+    origin: Option<&'r Origin>,
+    platform_version: Option<&'r str>,
+) -> ResourceView<'r> {
+    let function_name = res
+        .function_name
+        .or(origin.and_then(|o| o.function_name.as_deref()));
+    let function_version = res
+        .function_version
+        .or(origin.and_then(|o| o.function_version.as_deref()))
+        .or(platform_version);
+    let faas = (function_name.is_some() || function_version.is_some()).then_some(FaasResource {
+        name: function_name,
+        version: function_version,
+    });
+    let aws = (res.log_group.is_some() || res.log_stream.is_some()).then(|| AwsResource {
+        log: LogResource {
+            group: res.log_group.map(|names| Names { names }),
+            stream: res.log_stream.map(|names| Names { names }),
+        },
+    });
+    ResourceView {
+        cloud: CloudView {
+            provider: "aws",
+            account: res.account_id.map(|id| AccountView { id }),
+            region: res.region,
+        },
+        faas,
+        aws,
+        service: origin
+            .and_then(|o| o.service.as_deref())
+            .map(|name| NameOnly { name }),
+    }
+}
+
+impl ResourceView<'_> {
+    /// True when the function name and version are exactly `name` and `version`.
+    fn faas_is(&self, name: Option<&str>, version: Option<&str>) -> bool {
+        match &self.faas {
+            Some(f) => f.name == name && f.version == version,
+            None => name.is_none() && version.is_none(),
+        }
+    }
 }
 
 impl Serialize for Document<'_> {
@@ -383,25 +484,16 @@ impl<'r> Document<'r> {
         let origin = line.origin.as_deref();
         let xray = line.trace.xray_trace_id.as_deref();
         let segment = line.trace.segment_id.as_deref();
-        let function_name = res
-            .function_name
-            .or(origin.and_then(|o| o.function_name.as_deref()));
-        let function_version = res
-            .function_version
-            .or(origin.and_then(|o| o.function_version.as_deref()))
-            .or(line.platform.as_deref().and_then(|p| p.version.as_deref()));
-        let faas_resource =
-            (function_name.is_some() || function_version.is_some()).then_some(FaasResource {
-                name: function_name,
-                version: function_version,
-            });
-        let log_resource =
-            (res.log_group.is_some() || res.log_stream.is_some()).then(|| AwsResource {
-                log: LogResource {
-                    group: res.log_group.map(|names| Names { names }),
-                    stream: res.log_stream.map(|names| Names { names }),
-                },
-            });
+        let platform_version = line.platform.as_deref().and_then(|p| p.version.as_deref());
+        let resource = resource_view(res, origin, platform_version);
+        let resource_json = self
+            .resource_json
+            .filter(|j| {
+                j.resource == *res
+                    && resource.faas_is(res.function_name, res.function_version)
+                    && resource.service.is_none()
+            })
+            .map(ResourceJson::as_bytes);
         let correlation: Option<&Correlation> =
             line.correlation.as_deref().filter(|c| !c.is_empty());
         let xray_view = (xray.is_some() || segment.is_some() || line.trace.sampled.is_some())
@@ -450,18 +542,8 @@ impl<'r> Document<'r> {
                 name: line.kind,
                 exception: line.error.as_deref(),
             },
-            resource: ResourceView {
-                cloud: CloudView {
-                    provider: "aws",
-                    account: res.account_id.map(|id| AccountView { id }),
-                    region: res.region,
-                },
-                faas: faas_resource,
-                aws: log_resource,
-                service: origin
-                    .and_then(|o| o.service.as_deref())
-                    .map(|name| NameOnly { name }),
-            },
+            resource,
+            resource_json,
             attributes: AttributesView {
                 faas,
                 aws,
@@ -545,6 +627,60 @@ mod tests {
         );
         assert_eq!(v["attributes"]["log"]["format"], json!("nodejs"));
         assert_eq!(doc.index_name("shiplog"), "shiplog-2024.05.05");
+    }
+
+    /// The bytes of `doc` as the bulk body gets them.
+    fn written(doc: &Document<'_>) -> serde_json::Value {
+        let mut out = Vec::new();
+        doc.write_json(&mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn pre_written_resource_is_used_only_when_the_line_adds_nothing_to_it() {
+        let batch = BatchResource {
+            function_name: None,
+            function_version: None,
+            ..resource()
+        };
+        let json = ResourceJson::new(&batch);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(json.as_bytes()).unwrap(),
+            json!({"cloud": {"provider": "aws", "account": {"id": "123456789012"},
+                             "region": "eu-west-1"},
+                   "aws": {"log": {"group": {"names": "/aws/lambda/order-api"},
+                                   "stream": {"names": "2024/05/05/[$LATEST]abc"}}}})
+        );
+        let plain = ParsedLine::plain(Cow::Borrowed("hello"));
+        let doc =
+            Document::new("1", EpochMillis(0), &plain, &batch, 1024).with_resource_json(&json);
+        assert_eq!(
+            written(&doc)["resource"],
+            serde_json::to_value(&doc).unwrap()["resource"]
+        );
+        assert!(written(&doc)["resource"].get("faas").is_none());
+        // A Powertools line names its function and service: they complete the resource.
+        let stated = ParsedLine {
+            origin: Some(Box::new(Origin {
+                function_name: Some("billing".into()),
+                function_version: Some("7".into()),
+                service: Some("payments".into()),
+            })),
+            ..ParsedLine::plain(Cow::Borrowed("hello"))
+        };
+        let doc =
+            Document::new("2", EpochMillis(0), &stated, &batch, 1024).with_resource_json(&json);
+        let resource = &written(&doc)["resource"];
+        assert_eq!(resource["faas"], json!({"name": "billing", "version": "7"}));
+        assert_eq!(resource["service"], json!({"name": "payments"}));
+        // Another batch's bytes are never used.
+        let other = ResourceJson::new(&BatchResource::default());
+        let doc =
+            Document::new("3", EpochMillis(0), &plain, &batch, 1024).with_resource_json(&other);
+        assert_eq!(
+            written(&doc)["resource"]["aws"]["log"]["group"]["names"],
+            json!("/aws/lambda/order-api")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::correlate::Correlator;
 use crate::decode::{self, Message, RecordContent, Source};
-use crate::document::{BatchResource, Document, MetricStatus};
+use crate::document::{BatchResource, Document, MetricStatus, ResourceJson};
 use crate::filter::Filter;
 use crate::limits::Limits;
 use crate::metrics::point::resolve;
@@ -284,6 +284,7 @@ impl Pipeline {
             }
             return;
         }
+        let resource_json = ResourceJson::new(&resource);
         let filter = &self.config.filter;
         let filtering = !filter.is_noop();
         let mut events: Vec<&LogEvent<'_>> = Vec::with_capacity(batch.events.len());
@@ -334,7 +335,7 @@ impl Pipeline {
                 .correlate(resource.log_stream, &mut lines[..cut]);
             let window = events.get(emitted..emitted + cut).unwrap_or_default();
             for (event, line) in window.iter().zip(lines.drain(..cut)) {
-                self.emit(event, line, &resource, rs, sink);
+                self.emit(event, line, &resource_json, rs, sink);
             }
             emitted += cut;
         }
@@ -346,7 +347,7 @@ impl Pipeline {
         &self,
         event: &LogEvent<'_>,
         mut line: ParsedLine<'_>,
-        resource: &BatchResource<'_>,
+        resource_json: &ResourceJson<'_>,
         rs: &mut RecordSummary,
         sink: &mut dyn Sink,
     ) {
@@ -363,6 +364,7 @@ impl Pipeline {
             filter.redact_line(&mut line);
         }
         let line = &line;
+        let resource = resource_json.resource();
         let metric = line.monitoring.as_deref().map(|payload| {
             match monitoring::parse(payload, event.timestamp)
                 .and_then(|m| resolve(m, &self.config.metrics, resource.function_name))
@@ -390,7 +392,8 @@ impl Pipeline {
             line,
             resource,
             self.config.limits.max_body_bytes,
-        );
+        )
+        .with_resource_json(resource_json);
         doc.metric = metric;
         rs.documents += 1;
         sink.document(&doc);

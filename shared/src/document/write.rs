@@ -244,7 +244,10 @@ impl SourceView<'_> {
         }
         o.opt_str(k!("spanId"), self.span_id);
         self.event.write_json(o.key(k!("event")))?;
-        self.resource.write_json(o.key(k!("resource")));
+        match self.resource_json {
+            Some(bytes) => o.key(k!("resource")).extend_from_slice(bytes),
+            None => self.resource.write_json(o.key(k!("resource"))),
+        }
         self.attributes.write_json(o.key(k!("attributes")))?;
         o.close();
         Ok(())
@@ -271,7 +274,7 @@ impl EventView<'_> {
 }
 
 impl ResourceView<'_> {
-    fn write_json(&self, out: &mut Vec<u8>) {
+    pub(super) fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
         self.cloud.write_json(o.key(k!("cloud")));
         if let Some(f) = &self.faas {
@@ -526,7 +529,7 @@ mod tests {
 
     #[test]
     fn documents_are_written_byte_for_byte_like_serde_json() {
-        use crate::document::{BatchResource, Document, MetricStatus};
+        use crate::document::{BatchResource, Document, MetricStatus, ResourceJson};
         use crate::parse::{parse_line, ParseOptions};
         use crate::rejection::RejectReason;
         use crate::time::EpochMillis;
@@ -539,6 +542,7 @@ mod tests {
             function_version: Some("$LATEST"),
         };
         let empty = BatchResource::default();
+        let (full_json, empty_json) = (ResourceJson::new(&full), ResourceJson::new(&empty));
         let opts = ParseOptions::default();
         let metrics = [
             None,
@@ -557,6 +561,23 @@ mod tests {
                 resource,
                 max_body,
             );
+            // Every other document uses its batch's pre-written resource, every seventh one
+            // the other batch's (which must be ignored).
+            if i % 2 == 1 {
+                let own = if std::ptr::eq(resource, &empty) {
+                    &empty_json
+                } else {
+                    &full_json
+                };
+                doc = doc.with_resource_json(own);
+            } else if i % 7 == 0 {
+                let other = if std::ptr::eq(resource, &empty) {
+                    &full_json
+                } else {
+                    &empty_json
+                };
+                doc = doc.with_resource_json(other);
+            }
             doc.metric = metrics[i % metrics.len()];
             let mut fast = b"prefix".to_vec();
             doc.write_json(&mut fast).unwrap();
