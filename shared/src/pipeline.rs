@@ -231,7 +231,9 @@ impl Pipeline {
         rs: &mut RecordSummary,
         sink: &mut CountingSink<'_>,
     ) {
-        match decode::parse_message(bytes, &self.config.limits) {
+        // Messages with escapes are unescaped into one buffer for the whole payload.
+        let mut arena = String::new();
+        match decode::message::parse_message_in(bytes, &self.config.limits, &mut arena) {
             Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
             Ok(Message::Data(mut batch, rejections)) => {
                 for r in rejections {

@@ -7,7 +7,9 @@
 //! [`IgnoredAny`], which serde_json walks iteratively: deep nesting there cannot overflow the stack.
 
 use crate::rejection::excerpt;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -253,21 +255,33 @@ pub(crate) enum Slot<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(SlotVisitor(PhantomData))
+        SlotSeed(PhantomData::<T>).deserialize(deserializer)
     }
 }
 
-struct SlotVisitor<T>(PhantomData<T>);
+/// Reads a [`Slot`] whose object is read by the seed `S` (which can carry state, such as the
+/// buffer messages are unescaped into).
+pub(crate) struct SlotSeed<S>(pub(crate) S);
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotVisitor<T> {
-    type Value = Slot<T>;
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for SlotSeed<S> {
+    type Value = Slot<S::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for SlotSeed<S> {
+    type Value = Slot<S::Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Slot::Object)
+        self.0
+            .deserialize(de::value::MapAccessDeserializer::new(map))
+            .map(Slot::Object)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {

@@ -8,16 +8,17 @@
 //! Payloads with invalid UTF-8 inside a string are re-read from their lossy UTF-8 form (U+FFFD
 //! replaces the bad bytes); the batch then owns its strings.
 
-use super::lenient::{document_kind, starts_like_object, JsonScalar, Slot};
+mod wire;
+
+use super::lenient::{document_kind, starts_like_object, JsonKind, JsonScalar, Slot};
 use super::Message;
 use crate::limits::Limits;
 use crate::model::{LogBatch, LogEvent};
 use crate::rejection::{excerpt, RejectReason, Rejection};
 use crate::time::EpochMillis;
-use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
+use std::ops::Range;
+use wire::{PayloadWire, WireEvent};
 
 /// `messageType` of a batch of log events.
 const DATA_MESSAGE: &str = "DATA_MESSAGE";
@@ -28,66 +29,28 @@ const CONTROL_MESSAGE: &str = "CONTROL_MESSAGE";
 /// Characters of an unknown `messageType` quoted in the rejection.
 const MESSAGE_TYPE_EXCERPT_CHARS: usize = 64;
 
-/// The keys of the payload that are used; the others (`subscriptionFilters`, `policyLevel`, …)
-/// are skipped without being built.
-#[derive(serde::Deserialize)]
-struct PayloadWire<'a> {
-    #[serde(rename = "messageType", borrow, default)]
-    message_type: JsonScalar<'a>,
-    #[serde(borrow, default)]
-    owner: JsonScalar<'a>,
-    #[serde(rename = "logGroup", borrow, default)]
-    log_group: JsonScalar<'a>,
-    #[serde(rename = "logStream", borrow, default)]
-    log_stream: JsonScalar<'a>,
-    #[serde(rename = "logEvents", borrow)]
-    log_events: Option<EventList<'a>>,
-}
-
-/// One `logEvents[]` entry, every field lenient (`extractedFields` and others are skipped).
-#[derive(serde::Deserialize)]
-struct EventWire<'a> {
-    #[serde(borrow, default)]
+/// One `logEvents[]` object as read, before it is checked.
+pub(crate) struct EventParts<'a> {
     id: JsonScalar<'a>,
-    #[serde(borrow, default)]
     timestamp: JsonScalar<'a>,
-    #[serde(borrow, default)]
-    message: JsonScalar<'a>,
+    /// The message, or the JSON type found instead of a string.
+    message: Result<MessageText<'a>, JsonKind>,
 }
 
-/// `logEvents`, checked while it is read: the usable events and the rejections of the others.
-#[derive(Default)]
-struct EventList<'a> {
-    events: Vec<LogEvent<'a>>,
-    rejections: Vec<Rejection>,
+/// A message's text: borrowed from the payload (no escapes), owned, or unescaped into the
+/// payload's arena at a byte range.
+pub(crate) enum MessageText<'a> {
+    Text(Cow<'a, str>),
+    InArena(Range<usize>),
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for EventList<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(EventListVisitor(PhantomData))
-    }
-}
-
-struct EventListVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for EventListVisitor<'a> {
-    type Value = EventList<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of log events")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut list = EventList::default();
-        let mut index = 0usize;
-        while let Some(slot) = seq.next_element::<Slot<EventWire<'a>>>()? {
-            match read_event(slot, index) {
-                Ok(event) => list.events.push(event),
-                Err(rejection) => list.rejections.push(rejection),
-            }
-            index += 1;
+impl<'a> MessageText<'a> {
+    /// The text, taken from `arena` when it was unescaped there.
+    fn resolve(self, arena: &'a str) -> Cow<'a, str> {
+        match self {
+            MessageText::Text(text) => text,
+            MessageText::InArena(range) => Cow::Borrowed(arena.get(range).unwrap_or_default()),
         }
-        Ok(list)
     }
 }
 
@@ -96,12 +59,37 @@ impl<'de: 'a, 'a> Visitor<'de> for EventListVisitor<'a> {
 /// rejections of unusable events. Other message types and payloads that are not a JSON object of
 /// the subscription format are an `Err`. The limits are accepted for symmetry with
 /// [`super::decode_input`]; the payload size was already capped when it was decompressed.
+///
+/// A message with escapes (every runtime text line: `\t`, `\n`) gets a string of its own; the
+/// pipeline uses [`parse_message_in`] instead, which unescapes them all into one buffer.
 pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<'a>, Rejection> {
     if !starts_like_object(payload) {
         return Err(not_an_object(payload));
     }
-    match serde_json::from_slice::<PayloadWire<'a>>(payload) {
-        Ok(wire) => into_message(wire),
+    match wire::read(payload, None) {
+        Ok(wire) => into_message(wire, ""),
+        Err(_) if std::str::from_utf8(payload).is_err() => parse_lossy(payload),
+        Err(e) => Err(invalid_json(&e)),
+    }
+}
+
+/// [`parse_message`], with every message that has escapes unescaped into `arena` (cleared
+/// first) and borrowed from it: one buffer per payload instead of one string per event.
+pub fn parse_message_in<'a>(
+    payload: &'a [u8],
+    _limits: &Limits,
+    arena: &'a mut String,
+) -> Result<Message<'a>, Rejection> {
+    if !starts_like_object(payload) {
+        return Err(not_an_object(payload));
+    }
+    arena.clear();
+    // Unescaping never lengthens a string, so the arena never grows past the payload.
+    arena.reserve(payload.len());
+    let read = wire::read(payload, Some(&mut *arena));
+    let arena: &'a String = arena;
+    match read {
+        Ok(wire) => into_message(wire, arena),
         Err(_) if std::str::from_utf8(payload).is_err() => parse_lossy(payload),
         Err(e) => Err(invalid_json(&e)),
     }
@@ -110,8 +98,8 @@ pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<
 /// Re-reads a payload that is not valid UTF-8 from its lossy form; the result owns its strings.
 fn parse_lossy(payload: &[u8]) -> Result<Message<'static>, Rejection> {
     let text = String::from_utf8_lossy(payload);
-    let wire: PayloadWire<'_> = serde_json::from_str(&text).map_err(|e| invalid_json(&e))?;
-    into_message(wire).map(message_into_owned)
+    let wire = wire::read_str(&text).map_err(|e| invalid_json(&e))?;
+    into_message(wire, "").map(message_into_owned)
 }
 
 /// The rejection of a payload that does not start with `{`.
@@ -132,8 +120,8 @@ fn invalid_json(e: &serde_json::Error) -> Rejection {
     )
 }
 
-/// Dispatches on `messageType`.
-fn into_message(wire: PayloadWire<'_>) -> Result<Message<'_>, Rejection> {
+/// Dispatches on `messageType`; the messages are resolved against the arena's text.
+fn into_message<'a>(wire: PayloadWire<'a>, arena: &'a str) -> Result<Message<'a>, Rejection> {
     match wire.message_type.as_str() {
         Some(DATA_MESSAGE) => {}
         Some(CONTROL_MESSAGE) => return Ok(Message::Control),
@@ -167,13 +155,13 @@ fn into_message(wire: PayloadWire<'_>) -> Result<Message<'_>, Rejection> {
         log_group: wire.log_group.into_str(),
         log_stream: wire.log_stream.into_str(),
         region: None,
-        events: list.events,
+        events: list.events.into_iter().map(|e| e.resolve(arena)).collect(),
     };
     Ok(Message::Data(batch, list.rejections))
 }
 
 /// Checks one `logEvents[index]` entry.
-fn read_event(slot: Slot<EventWire<'_>>, index: usize) -> Result<LogEvent<'_>, Rejection> {
+fn read_event(slot: Slot<EventParts<'_>>, index: usize) -> Result<WireEvent<'_>, Rejection> {
     let wire = match slot {
         Slot::Object(wire) => wire,
         Slot::NotObject(kind) => {
@@ -202,16 +190,16 @@ fn read_event(slot: Slot<EventWire<'_>>, index: usize) -> Result<LogEvent<'_>, R
         ));
     };
     let message = match wire.message {
-        JsonScalar::Str(message) => message,
-        other => {
+        Ok(message) => message,
+        Err(kind) => {
             return Err(Rejection::event(
                 &id,
                 RejectReason::InvalidLogEvent,
-                format!("message must be a string, found {}", other.kind()),
+                format!("message must be a string, found {kind}"),
             ))
         }
     };
-    Ok(LogEvent {
+    Ok(WireEvent {
         id,
         timestamp,
         message,
@@ -547,6 +535,81 @@ mod tests {
         );
     }
 
+    /// What [`parse_message`] and [`parse_message_in`] make of `payload`, side by side.
+    fn both_ways(payload: &[u8]) -> (String, String, String) {
+        let owned = format!("{:?}", parse_message(payload, &limits()));
+        let mut arena = String::from("left over from the previous payload");
+        let in_arena = format!("{:?}", parse_message_in(payload, &limits(), &mut arena));
+        (owned, in_arena, arena)
+    }
+
+    #[test]
+    fn escaped_messages_are_unescaped_into_the_arena_and_borrowed_from_it() {
+        let payload = with_events(
+            r#"{"id":"1","timestamp":1,"message":"plain"},
+               {"id":"2","timestamp":1,"message":"tab\there\n"},
+               {"id":"3","timestamp":1,"message":7},
+               {"id":"4","timestamp":1,"message":"caf\u00e9 \ud83d\ude00 \"q\""}"#,
+        );
+        // Room enough that the arena's buffer stays where it is.
+        let mut arena = String::with_capacity(2 * payload.len());
+        let (start, end) = (
+            arena.as_ptr() as usize,
+            arena.as_ptr() as usize + arena.capacity(),
+        );
+        let Ok(Message::Data(batch, rejections)) =
+            parse_message_in(payload.as_bytes(), &limits(), &mut arena)
+        else {
+            panic!("not data");
+        };
+        let messages: Vec<&str> = batch.events.iter().map(|e| e.message.as_ref()).collect();
+        assert_eq!(messages, ["plain", "tab\there\n", "café 😀 \"q\""]);
+        assert!(matches!(batch.events[0].message, Cow::Borrowed("plain")));
+        for event in &batch.events[1..] {
+            let Cow::Borrowed(m) = &event.message else {
+                panic!("{:?} is not borrowed", event.message);
+            };
+            let at = m.as_ptr() as usize;
+            assert!(
+                at >= start && at + m.len() <= end,
+                "{m:?} is not in the arena"
+            );
+        }
+        assert_eq!(rejections.len(), 1);
+        assert_eq!(
+            rejections[0].detail,
+            "message must be a string, found a number"
+        );
+        drop(batch);
+        assert_eq!(arena, "tab\there\ncafé 😀 \"q\"");
+    }
+
+    #[test]
+    fn arena_and_owned_reads_agree_on_every_corpus_payload() {
+        let dir = format!("{CORPUS}/06-subscription/decoded");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let payload = std::fs::read(entry.unwrap().path()).unwrap();
+            let (owned, in_arena, arena) = both_ways(&payload);
+            assert_eq!(owned, in_arena);
+            assert!(arena.len() <= payload.len());
+            checked += 1;
+        }
+        let spec = crate::bench::WorkloadSpec {
+            payloads: 10,
+            events_per_payload: 200,
+            seed: 9,
+        };
+        for i in 0..spec.payloads {
+            let payload = crate::bench::workload::data_message(&spec, i);
+            let (owned, in_arena, arena) = both_ways(&payload);
+            assert_eq!(owned, in_arena);
+            assert!(!arena.is_empty(), "text lines have escapes");
+            checked += 1;
+        }
+        assert!(checked > 12, "{checked}");
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
@@ -560,6 +623,26 @@ mod tests {
             let mut bytes = payload.into_bytes();
             bytes.push(0xff);
             let _ = parse_message(&bytes, &limits());
+        }
+
+        #[test]
+        fn arena_and_owned_reads_agree(
+            messages in proptest::collection::vec("[a-z\\t\\n\"é]{0,12}", 0..6),
+            junk in "[\\[\\]{}\",:0-9a-z]{0,40}",
+        ) {
+            let events: Vec<String> = messages
+                .iter()
+                .enumerate()
+                .map(|(i, m)| format!(r#"{{"id":"{i}","timestamp":1700000000000,"message":{}}}"#,
+                                      serde_json::to_string(m).unwrap()))
+                .collect();
+            let payload = with_events(&events.join(","));
+            let (owned, in_arena, _) = both_ways(payload.as_bytes());
+            proptest::prop_assert_eq!(owned, in_arena);
+            let mut broken = payload.as_bytes()[..payload.len() / 2].to_vec();
+            broken.extend_from_slice(junk.as_bytes());
+            let (owned, in_arena, _) = both_ways(&broken);
+            proptest::prop_assert_eq!(owned, in_arena);
         }
     }
 }

@@ -1,0 +1,357 @@
+//! The serde side of [`super::parse_message`]: the payload read in one pass with seeds, so that
+//! a message with escapes can be unescaped into the payload's arena (one buffer per payload)
+//! instead of into a string of its own.
+//!
+//! Every key is read leniently ([`JsonScalar`]): only JSON syntax errors, a duplicate key or a
+//! `logEvents` that is not an array fail the whole payload; a bad event becomes a rejection.
+
+use super::super::lenient::{JsonKind, JsonScalar, SlotSeed};
+use super::{read_event, EventParts, MessageText};
+use crate::model::LogEvent;
+use crate::rejection::Rejection;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use std::ops::Range;
+
+/// The keys of the payload that are used; the others (`subscriptionFilters`, `policyLevel`, …)
+/// are skipped without being built.
+#[derive(Default)]
+pub(super) struct PayloadWire<'a> {
+    pub(super) message_type: JsonScalar<'a>,
+    pub(super) owner: JsonScalar<'a>,
+    pub(super) log_group: JsonScalar<'a>,
+    pub(super) log_stream: JsonScalar<'a>,
+    pub(super) log_events: Option<EventList<'a>>,
+}
+
+/// `logEvents`, checked while it is read: the usable events and the rejections of the others.
+#[derive(Default)]
+pub(super) struct EventList<'a> {
+    pub(super) events: Vec<WireEvent<'a>>,
+    pub(super) rejections: Vec<Rejection>,
+}
+
+/// An event whose message may still sit in the arena.
+pub(super) struct WireEvent<'a> {
+    pub(super) id: std::borrow::Cow<'a, str>,
+    pub(super) timestamp: crate::time::EpochMillis,
+    pub(super) message: MessageText<'a>,
+}
+
+impl<'a> WireEvent<'a> {
+    /// The event, its message resolved against the arena's text.
+    pub(super) fn resolve(self, arena: &'a str) -> LogEvent<'a> {
+        LogEvent {
+            id: self.id,
+            timestamp: self.timestamp,
+            message: self.message.resolve(arena),
+        }
+    }
+}
+
+/// Reads `payload` (a JSON object), unescaping messages into `arena` when one is given.
+pub(super) fn read<'a>(
+    payload: &'a [u8],
+    arena: Option<&mut String>,
+) -> Result<PayloadWire<'a>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let wire = PayloadSeed { arena }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(wire)
+}
+
+/// Reads `text` the same way, for the lossy re-read of a payload that is not UTF-8.
+pub(super) fn read_str(text: &str) -> Result<PayloadWire<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let wire = PayloadSeed { arena: None }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(wire)
+}
+
+/// Where escaped messages go (`None`: each into its own string).
+struct PayloadSeed<'s> {
+    arena: Option<&'s mut String>,
+}
+
+impl<'de> DeserializeSeed<'de> for PayloadSeed<'_> {
+    type Value = PayloadWire<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+/// Sets `slot` once; a second value for the same key fails the payload, as a derived
+/// `Deserialize` does.
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &'static str) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(key));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl<'de> Visitor<'de> for PayloadSeed<'_> {
+    type Value = PayloadWire<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a subscription payload object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut message_type, mut owner, mut log_group, mut log_stream) = (None, None, None, None);
+        let mut log_events: Option<Option<EventList<'de>>> = None;
+        while let Some(key) = map.next_key::<PayloadKey>()? {
+            match key {
+                PayloadKey::MessageType => {
+                    set_once(&mut message_type, map.next_value()?, "messageType")?
+                }
+                PayloadKey::Owner => set_once(&mut owner, map.next_value()?, "owner")?,
+                PayloadKey::LogGroup => set_once(&mut log_group, map.next_value()?, "logGroup")?,
+                PayloadKey::LogStream => set_once(&mut log_stream, map.next_value()?, "logStream")?,
+                PayloadKey::LogEvents => {
+                    let seed = OptionalEvents {
+                        arena: self.arena.as_deref_mut(),
+                    };
+                    let events = map.next_value_seed(seed)?;
+                    set_once(&mut log_events, events, "logEvents")?
+                }
+                PayloadKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(PayloadWire {
+            message_type: message_type.unwrap_or_default(),
+            owner: owner.unwrap_or_default(),
+            log_group: log_group.unwrap_or_default(),
+            log_stream: log_stream.unwrap_or_default(),
+            log_events: log_events.flatten(),
+        })
+    }
+}
+
+/// The keys of a payload object.
+#[derive(serde::Deserialize)]
+#[serde(field_identifier)]
+enum PayloadKey {
+    #[serde(rename = "messageType")]
+    MessageType,
+    #[serde(rename = "owner")]
+    Owner,
+    #[serde(rename = "logGroup")]
+    LogGroup,
+    #[serde(rename = "logStream")]
+    LogStream,
+    #[serde(rename = "logEvents")]
+    LogEvents,
+    #[serde(other)]
+    Other,
+}
+
+/// `logEvents`: `null` is no list; anything but an array fails the payload.
+struct OptionalEvents<'s> {
+    arena: Option<&'s mut String>,
+}
+
+impl<'de> DeserializeSeed<'de> for OptionalEvents<'_> {
+    type Value = Option<EventList<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalEvents<'_> {
+    type Value = Option<EventList<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of log events")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer
+            .deserialize_seq(EventListVisitor { arena: self.arena })
+            .map(Some)
+    }
+}
+
+struct EventListVisitor<'s> {
+    arena: Option<&'s mut String>,
+}
+
+impl<'de> Visitor<'de> for EventListVisitor<'_> {
+    type Value = EventList<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of log events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = EventList::default();
+        if let Some(n) = seq.size_hint() {
+            list.events.reserve(n);
+        }
+        let mut index = 0usize;
+        loop {
+            let seed = SlotSeed(EventSeed {
+                arena: self.arena.as_deref_mut(),
+            });
+            let Some(slot) = seq.next_element_seed(seed)? else {
+                break;
+            };
+            match read_event(slot, index) {
+                Ok(event) => list.events.push(event),
+                Err(rejection) => list.rejections.push(rejection),
+            }
+            index += 1;
+        }
+        Ok(list)
+    }
+}
+
+/// One `logEvents[]` object: `id`, `timestamp` and `message`, every one lenient (other keys,
+/// such as `extractedFields`, are skipped).
+struct EventSeed<'s> {
+    arena: Option<&'s mut String>,
+}
+
+impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = EventParts<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventSeed<'_> {
+    type Value = EventParts<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a log event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut timestamp, mut message) = (None, None, None);
+        while let Some(key) = map.next_key::<EventKey>()? {
+            match key {
+                EventKey::Id => set_once(&mut id, map.next_value()?, "id")?,
+                EventKey::Timestamp => set_once(&mut timestamp, map.next_value()?, "timestamp")?,
+                EventKey::Message => {
+                    let seed = MessageSeed {
+                        arena: self.arena.as_deref_mut(),
+                    };
+                    set_once(&mut message, map.next_value_seed(seed)?, "message")?
+                }
+                EventKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(EventParts {
+            id: id.unwrap_or_default(),
+            timestamp: timestamp.unwrap_or_default(),
+            message: message.unwrap_or(Err(JsonKind::Missing)),
+        })
+    }
+}
+
+/// The keys of a log event object.
+#[derive(serde::Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum EventKey {
+    Id,
+    Timestamp,
+    Message,
+    #[serde(other)]
+    Other,
+}
+
+/// A message: borrowed when it has no escapes, else unescaped into the arena (or into a string
+/// of its own without one); any other JSON type is kept as its type for the rejection.
+struct MessageSeed<'s> {
+    arena: Option<&'s mut String>,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = Result<MessageText<'de>, JsonKind>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl MessageSeed<'_> {
+    /// An unescaped message: appended to the arena, or owned.
+    fn unescaped<'de>(self, text: &str) -> MessageText<'de> {
+        match self.arena {
+            Some(arena) => {
+                let start = arena.len();
+                arena.push_str(text);
+                MessageText::InArena(Range {
+                    start,
+                    end: arena.len(),
+                })
+            }
+            None => MessageText::Text(std::borrow::Cow::Owned(text.to_owned())),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = Result<MessageText<'de>, JsonKind>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Ok(MessageText::Text(std::borrow::Cow::Borrowed(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Ok(self.unescaped(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Number))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Number))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Number))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Boolean))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(JsonKind::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(JsonKind::Array))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(JsonKind::Object))
+    }
+}
