@@ -395,7 +395,7 @@ async fn too_large_requests_are_split_and_a_lone_oversized_document_is_dead_lett
         .flat_map(|c| {
             (0..c.len())
                 .filter(|i| c.lines(*i).unwrap().len() > limit)
-                .map(|i| (c.items()[i].index.to_string(), c.items()[i].id.clone()))
+                .map(|i| (c.items()[i].index.to_string(), c.items()[i].id.to_string()))
                 .collect::<Vec<_>>()
         })
         .collect();

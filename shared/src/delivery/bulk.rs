@@ -5,8 +5,10 @@
 //! re-running the pipeline.
 
 mod chunk;
+mod item_id;
 
 pub use chunk::{write_create_action, BulkItem, Chunk};
+pub use item_id::ItemId;
 
 use crate::document::Document;
 use crate::metrics::MetricPoint;
@@ -206,7 +208,7 @@ impl BulkBodyBuilder {
         }
         self.open_items.push(BulkItem::new(
             Arc::clone(&self.index_name),
-            doc.id.to_owned(),
+            ItemId::from(doc.id),
             doc.observed,
             start..self.open_len,
             start + source_offset,

@@ -71,7 +71,7 @@ impl DeadLetterEntry {
         let item = chunk.items().get(i)?;
         Some(DeadLetterEntry {
             index: item.index.to_string(),
-            id: item.id.clone(),
+            id: item.id.to_string(),
             event_time: item.event_time,
             attempts: item.attempts + 1,
             salvaged: item.salvaged,
@@ -90,7 +90,7 @@ impl DeadLetterEntry {
                 let item = chunk.items().get(i)?;
                 Some(DeadLetterEntry {
                     index: item.index.to_string(),
-                    id: item.id.clone(),
+                    id: item.id.to_string(),
                     event_time: item.event_time,
                     attempts: item.attempts,
                     salvaged: item.salvaged,

@@ -746,7 +746,7 @@ mod tests {
         c3.push_source("i", "3", EpochMillis(0), b"{}");
         let mut q = vec![(t + Duration::from_millis(5), c1), (t, c2), (t, c3)];
         let order: Vec<String> = std::iter::from_fn(|| take_earliest(&mut q))
-            .map(|(_, c)| c.items()[0].id.clone())
+            .map(|(_, c)| c.items()[0].id.to_string())
             .collect();
         assert_eq!(order, ["2", "3", "1"]);
     }

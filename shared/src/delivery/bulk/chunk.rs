@@ -6,7 +6,7 @@
 //! needs items re-sent, salvaged or dead-lettered is the body decompressed (once, lazily) to
 //! reach the exact lines of single items.
 
-use crate::delivery::bulk::{Compression, GZIP_LEVEL};
+use crate::delivery::bulk::{Compression, ItemId, GZIP_LEVEL};
 use crate::delivery::bulk_response::ItemError;
 use crate::document::write_json_str;
 use crate::time::EpochMillis;
@@ -23,7 +23,7 @@ pub struct BulkItem {
     /// `_index` (one name shared by the items of a day).
     pub index: Arc<str>,
     /// `_id` (the CloudWatch event id).
-    pub id: String,
+    pub id: ItemId,
     /// CloudWatch event time (`observedTimestamp`).
     pub event_time: EpochMillis,
     /// Times this item was sent and answered with a failure so far.
@@ -43,7 +43,7 @@ impl BulkItem {
     /// `source_start`.
     pub(crate) fn new(
         index: Arc<str>,
-        id: String,
+        id: ItemId,
         event_time: EpochMillis,
         range: Range<usize>,
         source_start: usize,
@@ -150,7 +150,7 @@ impl Chunk {
         let plain = self.plain.get().map_or(0, Vec::capacity);
         let gzip = self.gzip.as_ref().map_or(0, Vec::capacity);
         let items = self.items.capacity() * std::mem::size_of::<BulkItem>()
-            + self.items.iter().map(|i| i.id.capacity()).sum::<usize>();
+            + self.items.iter().map(|i| i.id.heap_bytes()).sum::<usize>();
         plain + gzip + items
     }
 
@@ -225,7 +225,7 @@ impl Chunk {
         });
         self.items.push(BulkItem::new(
             Arc::from(index),
-            id.to_owned(),
+            ItemId::from(id),
             event_time,
             range,
             source_start,
