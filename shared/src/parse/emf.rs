@@ -3,22 +3,23 @@
 //! CloudWatch already extracts EMF metrics, so EMF records are shipped as JSON logs (every key
 //! kept in `fields`, see [`crate::parse::structured`]) and never re-published as metric points.
 
+use crate::parse::json::Members;
 use crate::time::{self, EpochMillis};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The key holding EMF metadata.
 pub const METADATA_KEY: &str = "_aws";
 
 /// True when the object is an EMF record (`_aws.CloudWatchMetrics` is an array).
-pub fn is_emf(obj: &Map<String, Value>) -> bool {
-    obj.get(METADATA_KEY)
+pub fn is_emf(obj: &impl Members) -> bool {
+    obj.member(METADATA_KEY)
         .and_then(|a| a.get("CloudWatchMetrics"))
         .is_some_and(Value::is_array)
 }
 
 /// The record's own timestamp: `_aws.Timestamp` (epoch milliseconds, per the EMF spec).
-pub fn timestamp(obj: &Map<String, Value>) -> Option<EpochMillis> {
-    let ms = obj.get(METADATA_KEY)?.get("Timestamp")?.as_f64()?;
+pub fn timestamp(obj: &impl Members) -> Option<EpochMillis> {
+    let ms = obj.member(METADATA_KEY)?.get("Timestamp")?.as_f64()?;
     time::from_epoch_number(ms)
 }
 
@@ -45,16 +46,19 @@ mod tests {
             .unwrap_or_else(|| panic!("record {id} missing"))
     }
 
-    fn object_of(id: &str) -> Map<String, Value> {
+    fn object_of(id: &str) -> crate::parse::json::Entries<'static> {
         let msg = record_message(id);
-        parse_object(&normalize_message(&msg), 64).unwrap()
+        parse_object(&normalize_message(&msg), 64)
+            .unwrap()
+            .into_map()
+            .into()
     }
 
     #[test]
     fn spec_example_is_emf_and_keeps_every_key_in_fields() {
         let obj = object_of("emf-01-spec-example");
         assert!(is_emf(&obj));
-        let original = obj.clone();
+        let original = obj.clone().into_map();
         let line = from_object(obj);
         assert_eq!(
             line.fields.as_ref(),
@@ -99,7 +103,7 @@ mod tests {
         let (_, body) = msg.rsplit_once('\t').unwrap();
         let obj = parse_object(body, 64).unwrap();
         assert!(is_emf(&obj));
-        let original = obj.clone();
+        let original = obj.clone().into_map();
         let mut line = ParsedLine {
             format: Format::Nodejs,
             level: Some(crate::level::Level::Info),

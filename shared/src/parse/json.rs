@@ -1,17 +1,211 @@
-//! JSON helpers shared by the JSON parsers: depth-capped parsing of one JSON object line.
+//! JSON helpers shared by the JSON parsers: depth-capped parsing of one JSON object line into
+//! its [`Entries`].
 //!
 //! The nesting depth is checked by a cheap byte scan *before* serde_json sees the text, so a
 //! line of 100 000 `[` can neither hit serde's recursion limit nor the stack: it is simply not
 //! an object line and ships as text.
 
+use crate::document::{write_json_str, write_json_value};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// Members up to which duplicate keys are looked for pair by pair (beyond: with a hash set).
+const SMALL_OBJECT_MEMBERS: usize = 16;
+
+/// The members of one JSON object line, in order, each key once (a repeated key keeps its first
+/// position and its last value, as `serde_json::Map` does).
+///
+/// Keys are borrowed from the line when they have no escapes: the structured parsers take their
+/// well-known keys out by name, and only the members left over become an owned
+/// `Map<String, Value>` (`fields`), so a mapped key is never copied or hashed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Entries<'a> {
+    members: Vec<(Cow<'a, str>, Value)>,
+}
+
+impl<'a> Entries<'a> {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// True when the object has `key`.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when the object has no member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The members in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.members.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// The object as an owned map (same order).
+    pub fn into_map(self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(self.members.len());
+        for (k, v) in self.members {
+            map.insert(k.into_owned(), v);
+        }
+        map
+    }
+
+    /// The compact JSON text of the object, as `serde_json::to_string` writes the same map.
+    pub fn to_json_string(&self) -> String {
+        let mut out = Vec::new();
+        out.push(b'{');
+        for (i, (k, v)) in self.members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(&mut out, k);
+            out.push(b':');
+            write_json_value(&mut out, v);
+        }
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Resolves repeated keys: first position, last value.
+    fn dedupe(&mut self) {
+        let members = &self.members;
+        let repeated = if members.len() <= SMALL_OBJECT_MEMBERS {
+            (1..members.len()).any(|i| {
+                let key = &members[i].0;
+                members[..i].iter().any(|(k, _)| k == key)
+            })
+        } else {
+            let mut seen = HashSet::with_capacity(members.len());
+            !members.iter().all(|(k, _)| seen.insert(k.as_ref()))
+        };
+        if !repeated {
+            return;
+        }
+        let mut at: HashMap<String, usize> = HashMap::with_capacity(members.len());
+        let mut unique: Vec<(Cow<'a, str>, Value)> = Vec::with_capacity(members.len());
+        for (k, v) in std::mem::take(&mut self.members) {
+            match at.get(k.as_ref()).and_then(|&i| unique.get_mut(i)) {
+                Some(first) => first.1 = v,
+                None => {
+                    at.insert(k.to_string(), unique.len());
+                    unique.push((k, v));
+                }
+            }
+        }
+        self.members = unique;
+    }
+}
+
+impl From<Map<String, Value>> for Entries<'static> {
+    /// The members of a map (keys owned): an object built in code rather than parsed.
+    fn from(map: Map<String, Value>) -> Self {
+        Entries {
+            members: map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for Entries<'a> {
+    type Item = (Cow<'a, str>, Value);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.members.into_iter()
+    }
+}
+
+/// Read access to the members of a JSON object, whichever way it is held.
+pub trait Members {
+    /// The value of `key`.
+    fn member(&self, key: &str) -> Option<&Value>;
+}
+
+impl Members for Entries<'_> {
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl Members for Map<String, Value> {
+    fn member(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
+    type Value = Entries<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(SMALL_OBJECT_MEMBERS));
+        while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
+            members.push((key, map.next_value::<Value>()?));
+        }
+        let mut entries = Entries { members };
+        entries.dedupe();
+        Ok(entries)
+    }
+}
+
+/// An object key, borrowed when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor(std::marker::PhantomData))
+    }
+}
+
+struct KeyVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+    type Value = Key<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v)))
+    }
+}
 
 /// Parses `s` (surrounding whitespace ignored) as one JSON object.
 ///
 /// `None` for anything else: arrays, scalars, invalid JSON (`NaN`, truncated text, trailing
 /// garbage) and objects nested deeper than `max_depth` (`{}` has depth 1). Duplicate keys keep
 /// the last value, as serde_json (and bunyan/pino readers) do.
-pub fn parse_object(s: &str, max_depth: usize) -> Option<Map<String, Value>> {
+pub fn parse_object(s: &str, max_depth: usize) -> Option<Entries<'_>> {
     let s = s.trim();
     let bytes = s.as_bytes();
     if bytes.first() != Some(&b'{') || bytes.last() != Some(&b'}') {
@@ -20,7 +214,7 @@ pub fn parse_object(s: &str, max_depth: usize) -> Option<Map<String, Value>> {
     if !depth_within(bytes, max_depth) {
         return None;
     }
-    serde_json::from_str::<Map<String, Value>>(s).ok()
+    serde_json::from_str::<Entries<'_>>(s).ok()
 }
 
 /// True when the `{`/`[` nesting of `bytes`, counted outside JSON strings, never exceeds
@@ -114,6 +308,32 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_keep_their_first_position_and_last_value_in_small_and_large_objects() {
+        for members in [3, SMALL_OBJECT_MEMBERS + 5] {
+            let mut text: Vec<String> = (0..members).map(|i| format!("\"k{i}\":{i}")).collect();
+            text.push("\"k1\":\"again\"".to_owned());
+            let text = format!("{{{}}}", text.join(","));
+            let obj = parse_object(&text, 8).unwrap();
+            assert_eq!(obj.len(), members, "{text}");
+            let keys: Vec<&str> = obj.iter().map(|(k, _)| k).collect();
+            assert_eq!(keys[..3], ["k0", "k1", "k2"]);
+            assert_eq!(obj.get("k1"), Some(&json!("again")));
+            let serde: Map<String, Value> = serde_json::from_str(&text).unwrap();
+            assert_eq!(obj.to_json_string(), serde_json::to_string(&serde).unwrap());
+        }
+    }
+
+    #[test]
+    fn keys_without_escapes_are_borrowed_from_the_line() {
+        let obj = parse_object(r#"{"plain":1,"tab\tkey":2}"#, 8).unwrap();
+        let kinds: Vec<bool> = obj
+            .into_iter()
+            .map(|(k, _)| matches!(k, Cow::Borrowed(_)))
+            .collect();
+        assert_eq!(kinds, [true, false]);
+    }
+
+    #[test]
     fn depth_at_the_limit_parses_and_one_deeper_does_not() {
         assert!(parse_object(&nested(64), 64).is_some());
         assert_eq!(parse_object(&nested(65), 64), None);
@@ -155,9 +375,35 @@ mod tests {
             let _ = parse_object(&s, 4);
         }
 
+        /// Entries hold what `serde_json::Map` holds, in the same order, and write the same text.
+        #[test]
+        fn entries_agree_with_serde_json_maps(
+            members in proptest::collection::vec(
+                ("[a-d\\\\\"é]{0,3}", proptest::option::of(-5i64..5)),
+                0..24,
+            ),
+        ) {
+            let text = format!(
+                "{{{}}}",
+                members
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(),
+                                          v.map_or("[1,{\"x\":null}]".to_owned(), |n| n.to_string())))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let serde: Map<String, Value> = serde_json::from_str(&text).unwrap();
+            let entries = parse_object(&text, 8).unwrap();
+            prop_assert_eq!(entries.to_json_string(), serde_json::to_string(&serde).unwrap());
+            prop_assert_eq!(entries.len(), serde.len());
+            let map = entries.into_map();
+            prop_assert_eq!(serde_json::to_string(&map).unwrap(), serde_json::to_string(&serde).unwrap());
+        }
+
         #[test]
         fn parsed_objects_never_exceed_the_depth(depth in 1usize..40, max in 1usize..40) {
-            let parsed = parse_object(&nested(depth), max);
+            let text = nested(depth);
+            let parsed = parse_object(&text, max);
             prop_assert_eq!(parsed.is_some(), depth <= max);
         }
     }

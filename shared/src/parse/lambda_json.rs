@@ -12,6 +12,7 @@
 
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report, Trace};
+use crate::parse::json::Entries;
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use serde_json::{Map, Value};
@@ -23,18 +24,18 @@ type Object = Map<String, Value>;
 const PLATFORM_PREFIX: &str = "platform.";
 
 /// Reads a Lambda JSON-format record; gives the object back when it is not one.
-pub fn from_object(obj: Object) -> Result<ParsedLine<'static>, Object> {
+pub fn from_object(obj: Entries<'_>) -> Result<ParsedLine<'static>, Entries<'_>> {
     if is_platform_record(&obj) {
-        Ok(platform_record(obj))
+        Ok(platform_record(obj.into_map()))
     } else if is_app_record(&obj) {
-        Ok(app_record(obj))
+        Ok(app_record(obj.into_map()))
     } else {
         Err(obj)
     }
 }
 
 /// `{"time": …, "type": "platform.<x>", "record": …}`.
-fn is_platform_record(obj: &Object) -> bool {
+fn is_platform_record(obj: &Entries<'_>) -> bool {
     obj.get("type")
         .and_then(Value::as_str)
         .is_some_and(|t| t.starts_with(PLATFORM_PREFIX))
@@ -43,7 +44,7 @@ fn is_platform_record(obj: &Object) -> bool {
 }
 
 /// `timestamp` + `level`/`log_level` + `requestId`/`AWSRequestId`: the runtimes' own shape.
-fn is_app_record(obj: &Object) -> bool {
+fn is_app_record(obj: &Entries<'_>) -> bool {
     obj.contains_key("timestamp")
         && (obj.contains_key("level") || obj.contains_key("log_level"))
         && (obj.contains_key("requestId") || obj.contains_key("AWSRequestId"))
@@ -614,7 +615,7 @@ mod tests {
         let id = &r.id;
         let normalized = normalize_message(&r.message);
         let obj: Object = serde_json::from_str(&normalized).unwrap();
-        from_object(obj).unwrap_or_else(|_| panic!("{id}: not a Lambda JSON record"))
+        from_object(obj.into()).unwrap_or_else(|_| panic!("{id}: not a Lambda JSON record"))
     }
 
     fn parse_id(jsonl: &str, id: &str) -> ParsedLine<'static> {
@@ -973,8 +974,8 @@ mod tests {
             r#"{"time":"2024-01-01T00:00:00Z","type":"function","record":"x"}"#,
         ] {
             let obj: Object = serde_json::from_str(json).unwrap();
-            let back = from_object(obj.clone()).unwrap_err();
-            assert_eq!(back, obj, "{json}");
+            let back = from_object(obj.clone().into()).unwrap_err();
+            assert_eq!(back.into_map(), obj, "{json}");
         }
     }
 
@@ -1073,8 +1074,8 @@ mod tests {
             record.insert("tracing".to_owned(), Value::Object(app.clone()));
             let platform = serde_json::json!({"time": values[0], "type": type_name, "record": record});
             let Value::Object(platform) = platform else { unreachable!() };
-            proptest::prop_assert!(from_object(app).is_ok());
-            proptest::prop_assert!(from_object(platform).is_ok());
+            proptest::prop_assert!(from_object(app.into()).is_ok());
+            proptest::prop_assert!(from_object(platform.into()).is_ok());
         }
     }
 

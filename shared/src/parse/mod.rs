@@ -101,9 +101,11 @@ fn parse_normalized<'a>(msg: &'a str, opts: &ParseOptions) -> ParsedLine<'a> {
 
 /// Second look at the body once a runtime prefix is removed.
 fn refine_body(line: &mut ParsedLine<'_>, opts: &ParseOptions) {
-    let body = line.body.trim_start();
-    if body.starts_with('{') && line.kind == Kind::App {
-        if let Some(obj) = json::parse_object(body, opts.max_json_depth) {
+    if line.body.trim_start().starts_with('{') && line.kind == Kind::App {
+        // The object's keys borrow from the message the body came from (or, for an owned body,
+        // from a copy of it), not from the line they are merged into.
+        let body = line.body.clone();
+        if let Some(obj) = json::parse_object(&body, opts.max_json_depth) {
             let emf = emf::is_emf(&obj);
             structured::merge_into(line, obj);
             if emf {

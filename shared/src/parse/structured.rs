@@ -27,6 +27,7 @@ pub use ids::{header_trace, is_xray_id};
 use crate::level::Level;
 use crate::model::{Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, Trace};
 use crate::parse::emf;
+use crate::parse::json::Entries;
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use keys::{Keys, Slot};
@@ -98,8 +99,8 @@ const FUNCTION_VERSION_KEYS: &[Slot] = &[Slot::FunctionVersion, Slot::FunctionVe
 const MIN_NUMERIC_TIMESTAMP: EpochMillis = EpochMillis(946_684_800_000);
 
 /// Reads any JSON object log line (Powertools, dazn, pino, bunyan, winston, log4j2, serilog, …).
-pub fn from_object(obj: Map<String, Value>) -> ParsedLine<'static> {
-    let whole_json = (!has_message(&obj)).then(|| compact_json(&obj));
+pub fn from_object(obj: Entries<'_>) -> ParsedLine<'static> {
+    let whole_json = (!has_message(&obj)).then(|| obj.to_json_string());
     let facts = Facts::read(obj);
     let body = facts
         .message
@@ -131,7 +132,7 @@ pub fn from_object(obj: Map<String, Value>) -> ParsedLine<'static> {
 /// The object's message, level, error, X-Ray context, correlation ids, function identity and
 /// cold-start flag win over the prefix's; the prefix's request id and timestamp are kept unless
 /// the prefix had none. Without a message key the body stays the JSON text as written.
-pub fn merge_into(line: &mut ParsedLine<'_>, obj: Map<String, Value>) {
+pub fn merge_into(line: &mut ParsedLine<'_>, obj: Entries<'_>) {
     let facts = Facts::read(obj);
     if let Some(message) = facts.message {
         line.body = Cow::Owned(message);
@@ -181,7 +182,7 @@ struct Facts {
 }
 
 impl Facts {
-    fn read(obj: Map<String, Value>) -> Facts {
+    fn read(obj: Entries<'_>) -> Facts {
         let emf = emf::is_emf(&obj);
         let emf_timestamp = if emf { emf::timestamp(&obj) } else { None };
         let mut keys = Keys::new(obj, emf);
@@ -227,7 +228,7 @@ impl Facts {
 }
 
 /// True when the object has a (non-null) message key: one pass, no look-ups.
-fn has_message(obj: &Map<String, Value>) -> bool {
+fn has_message(obj: &Entries<'_>) -> bool {
     obj.iter()
         .any(|(k, v)| !v.is_null() && Slot::of(k).is_some_and(|s| MESSAGE_KEYS.contains(&s)))
 }
@@ -239,11 +240,6 @@ fn render_message(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// Compact JSON of a whole object (the body of a line without a message key).
-fn compact_json(obj: &Map<String, Value>) -> String {
-    serde_json::to_string(obj).unwrap_or_default()
 }
 
 /// `Type: message` (or whichever part exists) of an error report, for a line without message.

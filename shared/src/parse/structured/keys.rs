@@ -5,6 +5,7 @@
 //! object (a B-tree node is searched linearly): more than parsing the line. Instead every key is
 //! classified once by a `match` on string literals (a length switch plus fixed-size compares).
 
+use crate::parse::json::Entries;
 use serde_json::{Map, Value};
 
 /// Declares [`Slot`] with the key name of each variant, from one list.
@@ -155,14 +156,15 @@ pub(super) struct Keys {
 }
 
 impl Keys {
-    /// Splits `obj` in one pass. `keep_all` leaves `obj` whole and copies the slots.
-    pub(super) fn new(mut obj: Map<String, Value>, keep_all: bool) -> Keys {
+    /// Splits `obj` in one pass. `keep_all` leaves `obj` whole and copies the slots. Only the
+    /// members that stay in the fields get an owned key.
+    pub(super) fn new(obj: Entries<'_>, keep_all: bool) -> Keys {
         let mut slots = [const { None }; Slot::COUNT];
         let mut staying = 0u64;
         let mut filled = 0u64;
         let mut dazn = Vec::new();
-        if keep_all {
-            for (k, v) in &obj {
+        let fields = if keep_all {
+            for (k, v) in obj.iter() {
                 match Slot::of(k) {
                     Some(slot) if slot.stays_in_fields() => staying |= slot.bit(),
                     Some(slot) => {
@@ -170,31 +172,36 @@ impl Keys {
                         slots[slot as usize] = Some(v.clone());
                     }
                     None if k.starts_with(DAZN_CORRELATION_PREFIX) => {
-                        dazn.push((k.clone(), v.clone()))
+                        dazn.push((k.to_owned(), v.clone()))
                     }
                     None => {}
                 }
             }
+            obj.into_map()
         } else {
-            obj.retain(|k, v| match Slot::of(k) {
-                Some(slot) if slot.stays_in_fields() => {
-                    staying |= slot.bit();
-                    true
+            let mut fields = Map::with_capacity(obj.len());
+            for (k, v) in obj {
+                match Slot::of(&k) {
+                    Some(slot) if slot.stays_in_fields() => {
+                        staying |= slot.bit();
+                        fields.insert(k.into_owned(), v);
+                    }
+                    Some(slot) => {
+                        filled |= slot.bit();
+                        slots[slot as usize] = Some(v);
+                    }
+                    None if k.starts_with(DAZN_CORRELATION_PREFIX) => {
+                        dazn.push((k.into_owned(), v))
+                    }
+                    None => {
+                        fields.insert(k.into_owned(), v);
+                    }
                 }
-                Some(slot) => {
-                    filled |= slot.bit();
-                    slots[slot as usize] = Some(std::mem::take(v));
-                    false
-                }
-                None if k.starts_with(DAZN_CORRELATION_PREFIX) => {
-                    dazn.push((k.clone(), std::mem::take(v)));
-                    false
-                }
-                None => true,
-            });
-        }
+            }
+            fields
+        };
         Keys {
-            fields: obj,
+            fields,
             slots,
             staying,
             filled,
@@ -308,6 +315,7 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::json::parse_object;
     use serde_json::json;
 
     #[test]
@@ -325,11 +333,9 @@ mod tests {
 
     #[test]
     fn unconsumed_slots_return_to_the_fields() {
-        let Value::Object(obj) = json!({"level": "x", "msg": "m", "a": 1, "x-correlation-id": "c"})
-        else {
-            unreachable!()
-        };
-        let original = obj.clone();
+        let text = r#"{"level": "x", "msg": "m", "a": 1, "x-correlation-id": "c"}"#;
+        let obj = parse_object(text, 8).unwrap();
+        let original = obj.clone().into_map();
         let keys = Keys::new(obj, false);
         assert!(keys.has(Slot::Msg));
         assert!(keys.has_dazn_keys());
@@ -338,14 +344,12 @@ mod tests {
 
     #[test]
     fn consumed_slots_leave_and_keep_all_keeps_everything() {
-        let Value::Object(obj) = json!({"level": "info", "a": 1}) else {
-            unreachable!()
-        };
+        let obj = parse_object(r#"{"level": "info", "a": 1}"#, 8).unwrap();
         let mut keys = Keys::new(obj.clone(), false);
         assert_eq!(keys.take(Slot::Level), Some(json!("info")));
         assert_eq!(keys.finish(), json!({"a": 1}).as_object().cloned().unwrap());
         let mut kept = Keys::new(obj.clone(), true);
         assert_eq!(kept.take(Slot::Level), Some(json!("info")));
-        assert_eq!(kept.finish(), obj);
+        assert_eq!(kept.finish(), obj.into_map());
     }
 }

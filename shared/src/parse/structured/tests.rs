@@ -329,7 +329,7 @@ fn line_of(v: Value) -> ParsedLine<'static> {
     let Value::Object(obj) = v else {
         panic!("not an object")
     };
-    from_object(obj)
+    from_object(obj.into())
 }
 
 #[test]
@@ -611,7 +611,7 @@ fn merge_keeps_prefix_request_id_and_timestamp_and_inner_level_wins() {
     else {
         unreachable!()
     };
-    merge_into(&mut line, obj);
+    merge_into(&mut line, obj.into());
     assert_eq!(line.level, Some(Level::Error));
     assert_eq!(line.body, "boom");
     assert_eq!(
@@ -634,7 +634,7 @@ fn merge_fills_request_id_and_timestamp_the_prefix_lacks() {
     else {
         unreachable!()
     };
-    merge_into(&mut line, obj);
+    merge_into(&mut line, obj.into());
     assert_eq!(
         line.request_id.as_deref(),
         Some("a4b1d0b2-4c5f-4f7e-8c1a-2f3e4d5c6b7a")
@@ -702,7 +702,7 @@ proptest! {
     fn any_object_reads_without_panicking_and_keeps_its_message(obj in arb_map(arb_json())) {
         let message = MESSAGE_KEYS.iter().find_map(|k| obj.get(k.name()).filter(|v| !v.is_null())).cloned();
         let input_keys: Vec<String> = obj.keys().cloned().collect();
-        let line = from_object(obj);
+        let line = from_object(obj.into());
         match message {
             Some(Value::String(s)) => prop_assert_eq!(line.body.as_ref(), s.as_str()),
             Some(other) => prop_assert_eq!(line.body.as_ref(), other.to_string()),
@@ -721,7 +721,7 @@ proptest! {
         } else {
             ParsedLine::plain(Cow::Borrowed("{}"))
         };
-        merge_into(&mut line, obj);
+        merge_into(&mut line, obj.into());
         prop_assert!(line.json);
         if prefixed {
             prop_assert_eq!(line.request_id.as_deref(), Some("req-1"));
