@@ -197,7 +197,11 @@ impl BulkBodyBuilder {
             self.close_open();
         }
         let start = self.open_len;
-        match self.open.get_or_insert_with(|| open_body(self.compression)) {
+        let limits = &self.limits;
+        match self
+            .open
+            .get_or_insert_with(|| open_body(self.compression, limits))
+        {
             OpenBody::Plain(body) => body.extend_from_slice(&self.scratch),
             OpenBody::Gzip(gz) => gz.write(&self.scratch),
         }
@@ -267,12 +271,19 @@ impl BulkBodyBuilder {
 }
 
 /// A fresh open body.
-fn open_body(compression: Compression) -> OpenBody {
+/// A chunk body to write into, with room for a full chunk up front (a plain body is shrunk to
+/// its size when the chunk closes; untouched room is never resident).
+fn open_body(compression: Compression, limits: &ChunkLimits) -> OpenBody {
     match compression {
         Compression::Gzip => OpenBody::Gzip(Box::new(GzipWriter::new())),
-        Compression::None => OpenBody::Plain(Vec::new()),
+        Compression::None => {
+            OpenBody::Plain(Vec::with_capacity(limits.max_bytes.min(MAX_PLAIN_RESERVE)))
+        }
     }
 }
+
+/// Most room reserved for a plain chunk body before it is written.
+const MAX_PLAIN_RESERVE: usize = 16 * 1024 * 1024;
 
 impl Sink for BulkBodyBuilder {
     fn document(&mut self, doc: &Document<'_>) {

@@ -15,9 +15,11 @@ use std::fmt;
 /// Members up to which duplicate keys are looked for pair by pair (beyond: with a hash set).
 const SMALL_OBJECT_MEMBERS: usize = 16;
 
-/// Members room is first made for: a typical log line object fits, and the buffer (8 × 104
-/// bytes) stays within the allocator's per-thread cache of small blocks.
+/// Members room is first made for when the text is not at hand to count them.
 const TYPICAL_OBJECT_MEMBERS: usize = 8;
+
+/// Most members room is made for up front (more grow the buffer).
+const MAX_MEMBER_ESTIMATE: usize = 64;
 
 /// The members of one JSON object line, in order, each key once (a repeated key keeps its first
 /// position and its last value, as `serde_json::Map` does).
@@ -149,11 +151,18 @@ impl Members for Map<String, Value> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+        deserializer.deserialize_map(EntriesVisitor {
+            capacity: TYPICAL_OBJECT_MEMBERS,
+            line: std::marker::PhantomData,
+        })
     }
 }
 
-struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+struct EntriesVisitor<'a> {
+    /// Members room is made for first.
+    capacity: usize,
+    line: std::marker::PhantomData<&'a ()>,
+}
 
 impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
     type Value = Entries<'a>;
@@ -163,7 +172,7 @@ impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(TYPICAL_OBJECT_MEMBERS));
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(self.capacity));
         while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
             members.push((key, map.next_value::<Value>()?));
         }
@@ -218,14 +227,29 @@ pub fn parse_object(s: &str, max_depth: usize) -> Option<Entries<'_>> {
     if !depth_within(bytes, max_depth) {
         return None;
     }
-    serde_json::from_str::<Entries<'_>>(s).ok()
+    let mut de = serde_json::Deserializer::from_str(s);
+    let entries = de
+        .deserialize_map(EntriesVisitor {
+            capacity: member_estimate(bytes),
+            line: std::marker::PhantomData,
+        })
+        .ok()?;
+    de.end().ok()?;
+    Some(entries)
+}
+
+/// Room for the members of an object line: one more than its commas (exact for a flat object
+/// whose strings have no comma), capped. Growing the members' buffer would copy it.
+fn member_estimate(bytes: &[u8]) -> usize {
+    let commas = memchr::memchr_iter(b',', bytes).count();
+    commas.saturating_add(1).min(MAX_MEMBER_ESTIMATE)
 }
 
 /// True when the `{`/`[` nesting of `bytes`, counted outside JSON strings, never exceeds
 /// `max_depth`. Unbalanced text is allowed here: serde_json rejects it afterwards.
 pub fn depth_within(bytes: &[u8], max_depth: usize) -> bool {
     // Fast path: a line with no more opening brackets than the limit cannot nest deeper.
-    let openers = bytes.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    let openers = memchr::memchr2_iter(b'{', b'[', bytes).count();
     if openers <= max_depth {
         return true;
     }

@@ -113,7 +113,8 @@ impl Chunk {
     }
 
     /// A chunk of a plain body and its items.
-    pub(crate) fn from_plain(body: Vec<u8>, items: Vec<BulkItem>) -> Self {
+    pub(crate) fn from_plain(mut body: Vec<u8>, items: Vec<BulkItem>) -> Self {
+        body.shrink_to_fit();
         Chunk {
             plain_len: body.len(),
             plain: OnceLock::from(body),
@@ -302,6 +303,10 @@ impl Chunk {
 /// counts are the same: fewer, longer runs through the compressor).
 const GZIP_INPUT_BLOCK: usize = 64 * 1024;
 
+/// Room first made for a chunk's gzip output: a full 5 MiB chunk of documents compresses to
+/// about 500 KB (9.7 % in `shiplog bench`), so it grows at most once.
+const GZIP_OUTPUT_RESERVE: usize = 512 * 1024;
+
 /// gzip of a stream of writes at [`GZIP_LEVEL`]: what the builder writes a chunk through. Input
 /// is compressed in blocks of [`GZIP_INPUT_BLOCK`] bytes.
 #[derive(Debug)]
@@ -314,7 +319,10 @@ impl GzipWriter {
     /// A writer at the start of a gzip member.
     pub(crate) fn new() -> Self {
         GzipWriter {
-            encoder: GzEncoder::new(Vec::new(), flate2::Compression::new(GZIP_LEVEL)),
+            encoder: GzEncoder::new(
+                Vec::with_capacity(GZIP_OUTPUT_RESERVE),
+                flate2::Compression::new(GZIP_LEVEL),
+            ),
             pending: Vec::with_capacity(GZIP_INPUT_BLOCK),
         }
     }
