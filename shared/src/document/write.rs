@@ -1,6 +1,6 @@
 //! The document's `_source` written straight into a byte buffer, byte for byte what
 //! `serde_json::to_writer` writes for the same view (a test holds the two together), without
-//! serde's per-key escaping: keys are literals, strings are escaped eight bytes at a time, and
+//! serde's per-key escaping: keys are literals, strings are scanned sixteen bytes at a time, and
 //! only the rare nested values (REPORT numbers, platform details, error reports, structured
 //! fields) go through serde_json.
 
@@ -13,25 +13,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Bytes examined per step of the escape scan.
-const WORD: usize = 8;
-/// `0x01` in every byte of a word.
-const ONES: u64 = u64::from_ne_bytes([0x01; WORD]);
-/// `0x80` in every byte of a word.
-const HIGHS: u64 = u64::from_ne_bytes([0x80; WORD]);
+const BLOCK: usize = 16;
 /// Lowercase hex digits of `\u00XX` escapes (serde_json writes lowercase).
 const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// True when some byte of `w` is below `0x20`, a `"` or a `\`: the bytes JSON escapes.
-/// (SWAR: a byte is flagged when subtracting borrows into its high bit while it had none;
-/// existence is exact because a borrow only starts at a byte that is itself flagged.)
-fn word_needs_escape(w: u64) -> bool {
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    let q = w ^ (ONES * u64::from(b'"'));
-    let quote = q.wrapping_sub(ONES) & !q & HIGHS;
-    let b = w ^ (ONES * u64::from(b'\\'));
-    let backslash = b.wrapping_sub(ONES) & !b & HIGHS;
-    (control | quote | backslash) != 0
-}
 
 /// The escape serde_json writes for `b`, or `None` when `b` is written as is.
 fn escape_of(b: u8) -> Option<&'static [u8]> {
@@ -48,26 +32,28 @@ fn escape_of(b: u8) -> Option<&'static [u8]> {
     }
 }
 
-/// Position of the first byte at or after `from` that JSON escapes: eight bytes per step, then
-/// byte by byte within the word that has one, and for the last few bytes.
+/// True when JSON escapes `b` (a control character, `"` or `\`).
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Position of the first byte at or after `from` that JSON escapes: a block of bytes per step
+/// (a branch-free test the compiler turns into vector compares), then byte by byte within the
+/// block that has one, and for the last few bytes.
 fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
-    let mut words = rest.chunks_exact(WORD);
+    let mut blocks = rest.chunks_exact(BLOCK);
     let mut offset = from;
-    for word in words.by_ref() {
-        let w = u64::from_ne_bytes(<[u8; WORD]>::try_from(word).unwrap_or([0; WORD]));
-        if word_needs_escape(w) {
-            return word
-                .iter()
-                .position(|&b| escape_of(b).is_some())
-                .map(|p| offset + p);
+    for block in blocks.by_ref() {
+        if block.iter().fold(false, |hit, &b| hit | needs_escape(b)) {
+            return block.iter().position(|&b| needs_escape(b)).map(|p| offset + p);
         }
-        offset += WORD;
+        offset += BLOCK;
     }
-    words
+    blocks
         .remainder()
         .iter()
-        .position(|&b| escape_of(b).is_some())
+        .position(|&b| needs_escape(b))
         .map(|p| offset + p)
 }
 
