@@ -46,7 +46,10 @@ fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let mut offset = from;
     for block in blocks.by_ref() {
         if block.iter().fold(false, |hit, &b| hit | needs_escape(b)) {
-            return block.iter().position(|&b| needs_escape(b)).map(|p| offset + p);
+            return block
+                .iter()
+                .position(|&b| needs_escape(b))
+                .map(|p| offset + p);
         }
         offset += BLOCK;
     }
