@@ -66,9 +66,11 @@ pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<
     if !starts_like_object(payload) {
         return Err(not_an_object(payload));
     }
-    match wire::read(payload, None) {
+    let Ok(text) = std::str::from_utf8(payload) else {
+        return parse_lossy(payload);
+    };
+    match wire::read(text, None) {
         Ok(wire) => into_message(wire, ""),
-        Err(_) if std::str::from_utf8(payload).is_err() => parse_lossy(payload),
         Err(e) => Err(invalid_json(&e)),
     }
 }
@@ -83,14 +85,16 @@ pub fn parse_message_in<'a>(
     if !starts_like_object(payload) {
         return Err(not_an_object(payload));
     }
+    let Ok(text) = std::str::from_utf8(payload) else {
+        return parse_lossy(payload);
+    };
     arena.clear();
     // Unescaping never lengthens a string, so the arena never grows past the payload.
     arena.reserve(payload.len());
-    let read = wire::read(payload, Some(&mut *arena));
+    let read = wire::read(text, Some(&mut *arena));
     let arena: &'a String = arena;
     match read {
         Ok(wire) => into_message(wire, arena),
-        Err(_) if std::str::from_utf8(payload).is_err() => parse_lossy(payload),
         Err(e) => Err(invalid_json(&e)),
     }
 }
@@ -98,7 +102,7 @@ pub fn parse_message_in<'a>(
 /// Re-reads a payload that is not valid UTF-8 from its lossy form; the result owns its strings.
 fn parse_lossy(payload: &[u8]) -> Result<Message<'static>, Rejection> {
     let text = String::from_utf8_lossy(payload);
-    let wire = wire::read_str(&text).map_err(|e| invalid_json(&e))?;
+    let wire = wire::read(&text, None).map_err(|e| invalid_json(&e))?;
     into_message(wire, "").map(message_into_owned)
 }
 
