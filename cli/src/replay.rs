@@ -131,17 +131,6 @@ fn process_one(pipeline: &mut Pipeline, path: &std::path::Path, index_prefix: &s
     result
 }
 
-/// Processes `paths` on `jobs` threads, each with its own pipeline over a contiguous chunk, and
-/// returns the results in input order.
-fn process_all(paths: &[PathBuf], config: &PipelineConfig, jobs: usize) -> Vec<InputResult> {
-    crate::parallel::map_chunks(paths, jobs, |part| {
-        let mut pipeline = Pipeline::new(config.clone());
-        part.iter()
-            .map(|p| process_one(&mut pipeline, p, &config.index_prefix))
-            .collect()
-    })
-}
-
 /// Runs `shiplog replay`; returns the exit status.
 pub fn run(args: &ReplayArgs) -> u8 {
     let paths = match inputs::expand(&args.paths) {
@@ -162,9 +151,6 @@ pub fn run(args: &ReplayArgs) -> u8 {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let results = process_all(&paths, &config, jobs);
-
-    let mut points = Vec::new();
     let mut out: Box<dyn Write> = match &args.out {
         Some(file) => match std::fs::File::create(file) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
@@ -175,10 +161,23 @@ pub fn run(args: &ReplayArgs) -> u8 {
         },
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
+    // Each thread has its own pipeline over a contiguous chunk of the inputs; documents are
+    // written in input order as soon as the inputs before them are done, so the first chunk's
+    // output never waits in memory.
+    let mut results = Vec::with_capacity(paths.len());
     let mut write_ok = true;
-    for r in &results {
-        write_ok &= out.write_all(&r.ndjson).is_ok();
-    }
+    crate::parallel::stream_chunks(
+        &paths,
+        jobs,
+        || Pipeline::new(config.clone()),
+        |pipeline, path| process_one(pipeline, path, &config.index_prefix),
+        |mut result: InputResult| {
+            write_ok &= out.write_all(&result.ndjson).is_ok();
+            result.ndjson = Vec::new();
+            results.push(result);
+        },
+    );
+    let mut points = Vec::new();
     for r in &results {
         points.extend(r.metrics.iter().cloned());
     }
