@@ -94,6 +94,16 @@ enum OpenBody {
     Gzip(Box<GzipWriter>),
 }
 
+impl OpenBody {
+    /// Where the next bytes go: the plain body, or the gzip stream's input block.
+    fn tail(&mut self) -> &mut Vec<u8> {
+        match self {
+            OpenBody::Plain(body) => body,
+            OpenBody::Gzip(gz) => gz.pending_mut(),
+        }
+    }
+}
+
 /// Turns pipeline documents into bounded `_bulk` chunks. As a [`Sink`] it also keeps the metric
 /// points and rejections the pipeline hands it, for the caller to publish and count.
 ///
@@ -110,7 +120,6 @@ pub struct BulkBodyBuilder {
     open_len: usize,
     open_items: Vec<BulkItem>,
     /// One document's action and source lines, before they join the open chunk.
-    scratch: Vec<u8>,
     index_scratch: String,
     /// The index name of `index_day`, shared by its items.
     index_name: Arc<str>,
@@ -146,7 +155,6 @@ impl BulkBodyBuilder {
             open: None,
             open_len: 0,
             open_items: Vec::new(),
-            scratch: Vec::new(),
             index_scratch: String::new(),
             index_name: Arc::from(""),
             index_day: None,
@@ -183,29 +191,38 @@ impl BulkBodyBuilder {
             self.index_name = Arc::from(self.index_scratch.as_str());
             self.index_day = Some(day);
         }
-        self.scratch.clear();
+        // The action and source are written straight into the open chunk's tail (its plain body,
+        // or the block its gzip stream is fed from): no copy of each document.
         let id = self.document_ids.then_some(doc.id);
-        write_create_action(&mut self.scratch, &self.index_name, id);
-        let source_offset = self.scratch.len();
-        if doc.write_json(&mut self.scratch).is_err() {
+        let (compression, limits) = (self.compression, &self.limits);
+        let tail = self
+            .open
+            .get_or_insert_with(|| open_body(compression, limits))
+            .tail();
+        let at = tail.len();
+        write_create_action(tail, &self.index_name, id);
+        let source_offset = tail.len() - at;
+        if doc.write_json(tail).is_err() {
+            tail.truncate(at);
             self.unserializable += 1;
             return;
         }
-        self.scratch.push(b'\n');
-        if !self.open_items.is_empty() && self.open_len + self.scratch.len() > self.limits.max_bytes
-        {
+        tail.push(b'\n');
+        let len = tail.len() - at;
+        if !self.open_items.is_empty() && self.open_len + len > self.limits.max_bytes {
+            // The document would take the chunk over its bound: it opens the next one.
+            let moved = tail.split_off(at);
             self.close_open();
+            self.open
+                .insert(open_body(compression, &self.limits))
+                .tail()
+                .extend_from_slice(&moved);
+        }
+        if let Some(OpenBody::Gzip(gz)) = &mut self.open {
+            gz.compress_full_block();
         }
         let start = self.open_len;
-        let limits = &self.limits;
-        match self
-            .open
-            .get_or_insert_with(|| open_body(self.compression, limits))
-        {
-            OpenBody::Plain(body) => body.extend_from_slice(&self.scratch),
-            OpenBody::Gzip(gz) => gz.write(&self.scratch),
-        }
-        self.open_len += self.scratch.len();
+        self.open_len += len;
         if self.open_items.is_empty() {
             self.open_items
                 .reserve_exact(self.limits.max_actions.min(OPEN_ITEMS_RESERVE));
@@ -371,6 +388,9 @@ mod tests {
             .unwrap();
         (builder.finish(), collected)
     }
+
+    /// The gzip input block of `chunk.rs` (64 KiB).
+    const GZIP_INPUT_BLOCK_FOR_TESTS: usize = 64 * 1024;
 
     fn parse_lines(body: &[u8]) -> Vec<Value> {
         body.split(|b| *b == b'\n')
@@ -552,6 +572,61 @@ mod tests {
             assert_eq!(&*g.wire_body(Compression::None), p.body());
             assert_eq!(g.items(), p.items());
         }
+    }
+
+    /// Chunks of a generated workload payload (thousands of documents: several gzip input
+    /// blocks per chunk, documents moved to the next chunk at each byte bound).
+    fn workload_chunks(compression: Compression, limits: ChunkLimits) -> Vec<Chunk> {
+        let spec = crate::bench::WorkloadSpec {
+            payloads: 1,
+            events_per_payload: 2_000,
+            seed: 11,
+        };
+        let input = crate::bench::workload::generate_payload(&spec, 0).lambda_event;
+        let mut pipeline = Pipeline::new(PipelineConfig::default());
+        let mut builder = BulkBodyBuilder::new("shiplog", limits).with_compression(compression);
+        pipeline.process_input(&input, &mut builder).unwrap();
+        builder.finish()
+    }
+
+    #[test]
+    fn large_gzipped_chunks_equal_plain_ones_across_input_blocks_and_byte_bounds() {
+        let limits = ChunkLimits {
+            max_bytes: 300 * 1024,
+            max_actions: 100_000,
+        };
+        let gzipped = workload_chunks(Compression::Gzip, limits);
+        let plain = workload_chunks(Compression::None, limits);
+        assert!(gzipped.len() > 2, "{} chunks", gzipped.len());
+        assert_eq!(gzipped, plain);
+        for (n, (g, p)) in gzipped.iter().zip(&plain).enumerate() {
+            assert!(p.byte_len() <= limits.max_bytes);
+            if n + 1 < plain.len() {
+                assert!(p.byte_len() > 4 * GZIP_INPUT_BLOCK_FOR_TESTS, "chunk {n}");
+            }
+            let mut out = Vec::new();
+            GzDecoder::new(&g.wire_body(Compression::Gzip)[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, p.body());
+            for i in 0..p.len() {
+                let source: Value = serde_json::from_slice(p.source(i).unwrap()).unwrap();
+                assert!(source["body"].is_string());
+            }
+        }
+        let documents: usize = plain.iter().map(Chunk::len).sum();
+        assert_eq!(documents, 2_000);
+        // Cut into chunks or not, the bytes are the same and in the same order.
+        let whole = workload_chunks(
+            Compression::Gzip,
+            ChunkLimits {
+                max_bytes: 64 * 1024 * 1024,
+                max_actions: 100_000,
+            },
+        );
+        assert_eq!(whole.len(), 1);
+        let joined: Vec<u8> = plain.iter().flat_map(|c| c.body().to_vec()).collect();
+        assert_eq!(joined, whole[0].body());
     }
 
     #[test]

@@ -327,9 +327,14 @@ impl GzipWriter {
         }
     }
 
-    /// Compresses `bytes` (writing into memory cannot fail).
-    pub(crate) fn write(&mut self, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
+    /// The block being filled: callers write into it directly, then call
+    /// [`GzipWriter::compress_full_block`] (writing into memory cannot fail).
+    pub(crate) fn pending_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.pending
+    }
+
+    /// Compresses the block once it holds [`GZIP_INPUT_BLOCK`] bytes.
+    pub(crate) fn compress_full_block(&mut self) {
         if self.pending.len() >= GZIP_INPUT_BLOCK {
             let _ = self.encoder.write_all(&self.pending);
             self.pending.clear();
