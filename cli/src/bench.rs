@@ -454,7 +454,7 @@ fn print_cost_model(m: &Measurements, baseline_ms_per_mb: Option<f64>) {
     let own = cost::shiplog_log_bytes_per_invocation(events_per_payload);
     let node = cost::node_log_bytes_per_invocation(events_per_payload);
     println!(
-        "  own CloudWatch Logs bytes per invocation: shiplog {own} B (platform lines + 1 summary + 1 EMF line), LogsToElasticsearch-style {node} B; per GB shipped: {:.0} invocations, shiplog ${:.6}, node ${:.6}",
+        "  own CloudWatch Logs bytes per invocation: shiplog {own} B (platform lines + 1 EMF self-metrics line), LogsToElasticsearch-style {node} B; per GB shipped: {:.0} invocations, shiplog ${:.6}, node ${:.6}",
         invocations_per_gb,
         own as f64 * invocations_per_gb * cost::LOGS_INGESTION_PRICE_PER_BYTE,
         node as f64 * invocations_per_gb * cost::LOGS_INGESTION_PRICE_PER_BYTE

@@ -595,6 +595,7 @@ async fn cold_start_and_peak_rss_are_measured() {
     let first_poll = api.first_poll(WAIT).await.unwrap();
     let init = first_poll.duration_since(spawned);
     let rss_idle = peak_rss_kib(Some(process.pid()));
+    let logs_at_init = process.stdout().len() + process.stderr().len();
     api.enqueue(Invocation {
         request_id: "c01d57a7-0000-4000-8000-000000000001".to_owned(),
         payload: payload.lambda_event.clone(),
@@ -617,6 +618,30 @@ async fn cold_start_and_peak_rss_are_measured() {
         "{answer}"
     );
     let rss_peak = peak_rss_kib(Some(process.pid()));
+    // Its own log lines for the invocation (what CloudWatch Logs would ingest besides the
+    // platform's START/END/REPORT): a summary and the self-metrics, never a line per event.
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !process
+        .stdout()
+        .lines()
+        .any(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| is_self_metrics(&v)))
+        && Instant::now() < give_up
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let own_log_bytes = process.stdout().len() + process.stderr().len() - logs_at_init;
+    assert!(
+        (200..4096).contains(&own_log_bytes),
+        "{own_log_bytes} bytes of own logs for one invocation:\n{}\n{}",
+        process.stdout(),
+        process.stderr()
+    );
+    println!(
+        "ship-logs own log bytes for the invocation of {} events: {own_log_bytes}\n{}{}",
+        payload.events,
+        process.stdout().get(..).unwrap_or_default(),
+        process.stderr()
+    );
     println!(
         "ship-logs cold start ({}): init (spawn → first /next) {:.1} ms; peak RSS idle {} KiB, \
          after one {:.2} MB compressed payload ({} events, {:.1} MB raw) {} KiB; invocation {} ms",

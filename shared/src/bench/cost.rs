@@ -21,6 +21,10 @@
 //! domain, not on the shipper. arm64 is assumed as fast per core as the measuring machine (it
 //! is not measured here).
 
+use crate::delivery::self_metrics::SelfMetrics;
+use crate::rejection::RejectReason;
+use crate::time::EpochMillis;
+
 /// The date the price table above was written down.
 pub const PRICE_TABLE_DATE: &str = "2026-11-21";
 /// Memory at which a Lambda function has one full vCPU.
@@ -131,33 +135,23 @@ pub fn platform_lines_example() -> [String; 3] {
     ]
 }
 
-/// A representative ship-logs summary line (one per invocation) for an input of `events`
-/// events: what was read, shipped, rejected, published.
-pub fn shiplog_summary_line_example(events: usize) -> String {
-    format!(
-        "{{\"level\":\"INFO\",\"message\":\"shipped\",\"source\":\"cloudwatch-logs\",\"log_group\":\"/aws/lambda/order-api-prod\",\"records\":1,\"events\":{events},\"documents\":{events},\"rejections\":3,\"metric_points\":412,\"datums\":37,\"put_metric_data_calls\":1,\"bulk_requests\":1,\"bulk_bytes\":4183201,\"bulk_gzip_bytes\":512345,\"retried_items\":0,\"dead_lettered\":0,\"duration_ms\":61}}\n"
-    )
-}
-
-/// A representative ship-logs EMF self-metrics line (one per invocation).
+/// The self-metrics line ship-logs writes once per invocation (EMF, by the shipped
+/// [`SelfMetrics`]), for an input of `events` events of which a few were rejected. At its default
+/// log level (`warn`) this is all ship-logs writes for an invocation that went well; the
+/// black-box test `cold_start_and_peak_rss_are_measured` measures the real process's output.
 pub fn shiplog_emf_line_example(events: usize) -> String {
-    let metrics = [
-        ("Events", "Count"),
-        ("Documents", "Count"),
-        ("Rejections", "Count"),
-        ("MetricPoints", "Count"),
-        ("BulkBytes", "Bytes"),
-        ("BulkRetries", "Count"),
-        ("DeadLettered", "Count"),
-    ];
-    let defs: Vec<String> = metrics
-        .iter()
-        .map(|(n, u)| format!("{{\"Name\":\"{n}\",\"Unit\":\"{u}\"}}"))
-        .collect();
-    format!(
-        "{{\"_aws\":{{\"Timestamp\":1763640000000,\"CloudWatchMetrics\":[{{\"Namespace\":\"shiplog\",\"Dimensions\":[[\"FunctionName\"]],\"Metrics\":[{}]}}]}},\"FunctionName\":\"ship-logs\",\"Events\":{events},\"Documents\":{events},\"Rejections\":3,\"MetricPoints\":412,\"BulkBytes\":4183201,\"BulkRetries\":0,\"DeadLettered\":0}}\n",
-        defs.join(",")
-    )
+    let Ok(mut metrics) = SelfMetrics::new("shiplog", Some("shiplog-ship-logs")) else {
+        return String::new();
+    };
+    metrics.add_events_in(events);
+    metrics.add_documents_out(events);
+    for _ in 0..3 {
+        metrics.add_rejection(RejectReason::MetricTimestampOutOfRange);
+    }
+    metrics.record_event_time(EpochMillis(1_763_640_000_000));
+    let mut line = metrics.take_line(EpochMillis(1_763_640_001_000));
+    line.push('\n');
+    line
 }
 
 /// The lines a LogsToElasticsearch-style Node.js shipper writes per successful invocation: the
@@ -172,14 +166,13 @@ pub fn node_blueprint_lines_example(events: usize) -> [String; 2] {
     ]
 }
 
-/// Own CloudWatch Logs bytes per invocation of ship-logs: platform lines + one summary line +
-/// one EMF line.
+/// Own CloudWatch Logs bytes per invocation of ship-logs: platform lines + its EMF
+/// self-metrics line.
 pub fn shiplog_log_bytes_per_invocation(events: usize) -> usize {
     platform_lines_example()
         .iter()
         .map(String::len)
         .sum::<usize>()
-        + shiplog_summary_line_example(events).len()
         + shiplog_emf_line_example(events).len()
 }
 
@@ -226,12 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn example_lines_are_json_where_they_claim_to_be() {
-        let summary: serde_json::Value =
-            serde_json::from_str(&shiplog_summary_line_example(5000)).unwrap();
-        assert_eq!(summary["events"], 5000);
-        let emf: serde_json::Value = serde_json::from_str(&shiplog_emf_line_example(5000)).unwrap();
+    fn the_emf_line_is_the_shipped_self_metrics_line() {
+        let line = shiplog_emf_line_example(5000);
+        assert!(line.ends_with('\n'));
+        let emf: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert!(emf["_aws"]["CloudWatchMetrics"].is_array());
-        assert!(shiplog_log_bytes_per_invocation(5000) > node_log_bytes_per_invocation(5000));
+        assert_eq!(emf["EventsIn"], 5000.0);
+        assert_eq!(emf["Rejections"], 3.0);
+        assert_eq!(
+            shiplog_log_bytes_per_invocation(5000),
+            platform_lines_example()
+                .iter()
+                .map(String::len)
+                .sum::<usize>()
+                + line.len()
+        );
     }
 }
