@@ -1,9 +1,11 @@
-//! Decode: base64 + gunzip of the Lambda event, then the subscription JSON into borrowed events.
+//! Decode: base64 + gunzip of the Lambda event, then the subscription JSON into borrowed events
+//! (each escaped message in a string of its own, or all of them in one reused arena).
 
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shiplog::bench::workload::{generate_payload, Flavor};
+use shiplog::decode::message::parse_message_in;
 use shiplog::decode::{decode_input, parse_message, RecordContent};
 use shiplog::limits::Limits;
 use std::hint::black_box;
@@ -30,6 +32,12 @@ fn decode(c: &mut Criterion) {
         group.bench_function(format!("subscription_json/{}", flavor.as_str()), |b| {
             b.iter(|| parse_message(black_box(bytes), &limits).is_ok())
         });
+        // What the pipeline runs: messages with escapes unescaped into one reused buffer.
+        let mut arena = String::new();
+        group.bench_function(
+            format!("subscription_json_arena/{}", flavor.as_str()),
+            |b| b.iter(|| parse_message_in(black_box(bytes), &limits, &mut arena).is_ok()),
+        );
     }
     group.finish();
 }
