@@ -88,9 +88,10 @@ pub fn parse_message_in<'a>(
     let Ok(text) = std::str::from_utf8(payload) else {
         return parse_lossy(payload);
     };
+    // No room is reserved up front: only escaped messages land here (a text payload's messages
+    // are most of it, a JSON payload's few), the buffer grows to what the payload needs, and the
+    // pipeline keeps it for the next payload.
     arena.clear();
-    // Unescaping never lengthens a string, so the arena never grows past the payload.
-    arena.reserve(payload.len());
     let read = wire::read(text, Some(&mut *arena));
     let arena: &'a String = arena;
     match read {
