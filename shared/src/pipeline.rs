@@ -241,24 +241,7 @@ impl Pipeline {
     ) {
         // Messages with escapes are unescaped into one buffer for the whole payload.
         let mut arena = std::mem::take(&mut self.message_arena);
-        self.process_message(bytes, region, record_id, rs, sink, &mut arena);
-        if arena.capacity() <= MAX_KEPT_ARENA_BYTES {
-            arena.clear();
-            self.message_arena = arena;
-        }
-    }
-
-    /// One payload read with its messages in `arena`.
-    fn process_message(
-        &mut self,
-        bytes: &[u8],
-        region: Option<&str>,
-        record_id: Option<&str>,
-        rs: &mut RecordSummary,
-        sink: &mut CountingSink<'_>,
-        arena: &mut String,
-    ) {
-        match decode::message::parse_message_in(bytes, &self.config.limits, arena) {
+        match decode::message::parse_message_in(bytes, &self.config.limits, &mut arena) {
             Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
             Ok(Message::Data(mut batch, rejections)) => {
                 for r in rejections {
@@ -277,6 +260,10 @@ impl Pipeline {
                 }
                 _ => fail_record(rs, r, record_id, sink),
             },
+        }
+        if arena.capacity() <= MAX_KEPT_ARENA_BYTES {
+            arena.clear();
+            self.message_arena = arena;
         }
     }
 
