@@ -69,7 +69,7 @@ pub struct Document<'r> {
 /// so they are copied instead of being escaped and assembled again for each document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceJson<'a> {
-    /// The batch the bytes were written from (a document of another batch never uses them).
+    /// The batch the bytes were written from: documents built on this very value use them.
     resource: BatchResource<'a>,
     /// `{"cloud":…}` as [`Document::write_json`] writes it for a line that adds nothing.
     bytes: Vec<u8>,
@@ -126,9 +126,11 @@ impl<'r> Document<'r> {
         }
     }
 
-    /// Uses the batch's pre-written `resource` object when the line adds nothing to it. A
-    /// `json` written for another batch is ignored (it is compared with this document's
-    /// resource), so the output never depends on it, only the speed.
+    /// Uses the batch's pre-written `resource` object when the line adds nothing to it. It is
+    /// used only when this document's resource is the very one it was written from
+    /// ([`ResourceJson::resource`]: one pointer comparison per document, no string compares);
+    /// for any other `json` the resource is written as usual, so the output never depends on
+    /// it, only the speed.
     pub fn with_resource_json(mut self, json: &'r ResourceJson<'r>) -> Self {
         self.resource_json = Some(json);
         self
@@ -490,7 +492,7 @@ impl<'r> Document<'r> {
         let resource_json = self
             .resource_json
             .filter(|j| {
-                j.resource == *res
+                std::ptr::eq(j.resource(), res)
                     && resource.faas_is(res.function_name, res.function_version)
                     && resource.service.is_none()
             })
@@ -645,6 +647,7 @@ mod tests {
             ..resource()
         };
         let json = ResourceJson::new(&batch);
+        let batch = json.resource();
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(json.as_bytes()).unwrap(),
             json!({"cloud": {"provider": "aws", "account": {"id": "123456789012"},
@@ -653,8 +656,11 @@ mod tests {
                                    "stream": {"names": "2024/05/05/[$LATEST]abc"}}}})
         );
         let plain = ParsedLine::plain(Cow::Borrowed("hello"));
-        let doc =
-            Document::new("1", EpochMillis(0), &plain, &batch, 1024).with_resource_json(&json);
+        let doc = Document::new("1", EpochMillis(0), &plain, batch, 1024).with_resource_json(&json);
+        assert!(
+            doc.view().resource_json.is_some(),
+            "the pre-written bytes are used"
+        );
         assert_eq!(
             written(&doc)["resource"],
             serde_json::to_value(&doc).unwrap()["resource"]
@@ -670,14 +676,22 @@ mod tests {
             ..ParsedLine::plain(Cow::Borrowed("hello"))
         };
         let doc =
-            Document::new("2", EpochMillis(0), &stated, &batch, 1024).with_resource_json(&json);
+            Document::new("2", EpochMillis(0), &stated, batch, 1024).with_resource_json(&json);
+        assert!(doc.view().resource_json.is_none());
         let resource = &written(&doc)["resource"];
         assert_eq!(resource["faas"], json!({"name": "billing", "version": "7"}));
         assert_eq!(resource["service"], json!({"name": "payments"}));
-        // Another batch's bytes are never used.
+        // Another batch's bytes are never used, nor bytes written from an equal copy.
         let other = ResourceJson::new(&BatchResource::default());
         let doc =
-            Document::new("3", EpochMillis(0), &plain, &batch, 1024).with_resource_json(&other);
+            Document::new("3", EpochMillis(0), &plain, batch, 1024).with_resource_json(&other);
+        assert!(doc.view().resource_json.is_none());
+        let copy = batch.clone();
+        let doc = Document::new("4", EpochMillis(0), &plain, &copy, 1024).with_resource_json(&json);
+        assert!(doc.view().resource_json.is_none());
+        assert_eq!(written(&doc), serde_json::to_value(&doc).unwrap());
+        let doc =
+            Document::new("3", EpochMillis(0), &plain, batch, 1024).with_resource_json(&other);
         assert_eq!(
             written(&doc)["resource"]["aws"]["log"]["group"]["names"],
             json!("/aws/lambda/order-api")

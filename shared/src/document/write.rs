@@ -539,9 +539,15 @@ mod tests {
             Some(MetricStatus::Rejected(RejectReason::MetricValueNotFinite)),
         ];
         let mut checked = 0;
+        let mut pre_written = 0;
         for (i, message) in messages().iter().enumerate() {
             let line = parse_line(message, &opts);
-            let resource = if i.is_multiple_of(3) { &empty } else { &full };
+            let (own, other) = if i.is_multiple_of(3) {
+                (&empty_json, &full_json)
+            } else {
+                (&full_json, &empty_json)
+            };
+            let resource = own.resource();
             let max_body = if i.is_multiple_of(5) { 40 } else { 1 << 20 };
             let mut doc = Document::new(
                 "4242",
@@ -553,20 +559,11 @@ mod tests {
             // Every other document uses its batch's pre-written resource, every seventh one
             // the other batch's (which must be ignored).
             if i % 2 == 1 {
-                let own = if std::ptr::eq(resource, &empty) {
-                    &empty_json
-                } else {
-                    &full_json
-                };
                 doc = doc.with_resource_json(own);
             } else if i % 7 == 0 {
-                let other = if std::ptr::eq(resource, &empty) {
-                    &full_json
-                } else {
-                    &empty_json
-                };
                 doc = doc.with_resource_json(other);
             }
+            pre_written += usize::from(doc.view().resource_json.is_some());
             doc.metric = metrics[i % metrics.len()];
             let mut fast = b"prefix".to_vec();
             doc.write_json(&mut fast).unwrap();
@@ -580,6 +577,10 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 3000, "{checked}");
+        assert!(
+            pre_written > 1000,
+            "{pre_written} documents used a pre-written resource"
+        );
     }
 
     /// Arbitrary JSON values: scalars (integers, floats, strings with escapes) nested up to four
