@@ -119,8 +119,6 @@ pub struct BulkBodyBuilder {
     open: Option<OpenBody>,
     open_len: usize,
     open_items: Vec<BulkItem>,
-    /// One document's action and source lines, before they join the open chunk.
-    index_scratch: String,
     /// The index name of `index_day`, shared by its items.
     index_name: Arc<str>,
     /// UTC day (days since the epoch) whose index name is in `index_name`.
@@ -155,7 +153,6 @@ impl BulkBodyBuilder {
             open: None,
             open_len: 0,
             open_items: Vec::new(),
-            index_scratch: String::new(),
             index_name: Arc::from(""),
             index_day: None,
             document_ids: true,
@@ -186,9 +183,7 @@ impl BulkBodyBuilder {
     pub fn push_document(&mut self, doc: &Document<'_>) {
         let day = doc.observed.0.div_euclid(MS_PER_DAY);
         if self.index_day != Some(day) {
-            self.index_scratch.clear();
-            doc.write_index_name(&self.index_prefix, &mut self.index_scratch);
-            self.index_name = Arc::from(self.index_scratch.as_str());
+            self.index_name = Arc::from(doc.index_name(&self.index_prefix));
             self.index_day = Some(day);
         }
         // The action and source are written straight into the open chunk's tail (its plain body,
@@ -388,9 +383,6 @@ mod tests {
             .unwrap();
         (builder.finish(), collected)
     }
-
-    /// The gzip input block of `chunk.rs` (64 KiB).
-    const GZIP_INPUT_BLOCK_FOR_TESTS: usize = 64 * 1024;
 
     fn parse_lines(body: &[u8]) -> Vec<Value> {
         body.split(|b| *b == b'\n')
@@ -602,7 +594,7 @@ mod tests {
         for (n, (g, p)) in gzipped.iter().zip(&plain).enumerate() {
             assert!(p.byte_len() <= limits.max_bytes);
             if n + 1 < plain.len() {
-                assert!(p.byte_len() > 4 * GZIP_INPUT_BLOCK_FOR_TESTS, "chunk {n}");
+                assert!(p.byte_len() > 4 * chunk::GZIP_INPUT_BLOCK, "chunk {n}");
             }
             let mut out = Vec::new();
             GzDecoder::new(&g.wire_body(Compression::Gzip)[..])

@@ -301,7 +301,7 @@ impl Chunk {
 /// (`shiplog bench`, A/B in one session): the gzip'd pass costs 60–72 ms over the plain one with
 /// 64 KiB blocks, 88–92 ms when deflate is fed one ~1 KB document at a time (the instruction
 /// counts are the same: fewer, longer runs through the compressor).
-const GZIP_INPUT_BLOCK: usize = 64 * 1024;
+pub(super) const GZIP_INPUT_BLOCK: usize = 64 * 1024;
 
 /// Room first made for a chunk's gzip output: a full 5 MiB chunk of documents compresses to
 /// about 500 KB (9.7 % in `shiplog bench`), so it grows at most once.
