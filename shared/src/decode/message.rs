@@ -63,16 +63,7 @@ impl<'a> MessageText<'a> {
 /// A message with escapes (every runtime text line: `\t`, `\n`) gets a string of its own; the
 /// pipeline uses [`parse_message_in`] instead, which unescapes them all into one buffer.
 pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<'a>, Rejection> {
-    if !starts_like_object(payload) {
-        return Err(not_an_object(payload));
-    }
-    let Ok(text) = std::str::from_utf8(payload) else {
-        return parse_lossy(payload);
-    };
-    match wire::read(text, None) {
-        Ok(wire) => into_message(wire, ""),
-        Err(e) => Err(invalid_json(&e)),
-    }
+    read_payload(payload, None)
 }
 
 /// [`parse_message`], with every message that has escapes unescaped into `arena` (cleared
@@ -82,22 +73,34 @@ pub fn parse_message_in<'a>(
     _limits: &Limits,
     arena: &'a mut String,
 ) -> Result<Message<'a>, Rejection> {
+    // No room is reserved up front: only escaped messages land here (a text payload's messages
+    // are most of it, a JSON payload's few), the buffer grows to what the payload needs, and the
+    // pipeline keeps it for the next payload.
+    arena.clear();
+    read_payload(payload, Some(arena))
+}
+
+/// Both readings: escaped messages go into `arena` when there is one, else each into a string
+/// of its own.
+fn read_payload<'a>(
+    payload: &'a [u8],
+    arena: Option<&'a mut String>,
+) -> Result<Message<'a>, Rejection> {
     if !starts_like_object(payload) {
         return Err(not_an_object(payload));
     }
     let Ok(text) = std::str::from_utf8(payload) else {
         return parse_lossy(payload);
     };
-    // No room is reserved up front: only escaped messages land here (a text payload's messages
-    // are most of it, a JSON payload's few), the buffer grows to what the payload needs, and the
-    // pipeline keeps it for the next payload.
-    arena.clear();
-    let read = wire::read(text, Some(&mut *arena));
-    let arena: &'a String = arena;
-    match read {
-        Ok(wire) => into_message(wire, arena),
-        Err(e) => Err(invalid_json(&e)),
-    }
+    let (read, arena): (_, &'a str) = match arena {
+        Some(arena) => {
+            let read = wire::read(text, Some(&mut *arena));
+            (read, arena.as_str())
+        }
+        None => (wire::read(text, None), ""),
+    };
+    read.map_err(|e| invalid_json(&e))
+        .and_then(|wire| into_message(wire, arena))
 }
 
 /// Re-reads a payload that is not valid UTF-8 from its lossy form; the result owns its strings.
