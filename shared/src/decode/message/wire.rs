@@ -5,17 +5,17 @@
 //! Every key is read leniently ([`JsonScalar`]): only JSON syntax errors, a duplicate key or a
 //! `logEvents` that is not an array fail the whole payload; a bad event becomes a rejection.
 
-use super::super::lenient::{JsonKind, JsonScalar, SlotSeed};
+use super::super::lenient::{drain_map, drain_seq, JsonKind, JsonScalar, SlotSeed};
 use super::{read_event, EventParts, MessageText};
 use crate::model::LogEvent;
 use crate::rejection::Rejection;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
 /// The keys of the payload that are used; the others (`subscriptionFilters`, `policyLevel`, …)
 /// are skipped without being built.
-#[derive(Default)]
 pub(super) struct PayloadWire<'a> {
     pub(super) message_type: JsonScalar<'a>,
     pub(super) owner: JsonScalar<'a>,
@@ -33,7 +33,7 @@ pub(super) struct EventList<'a> {
 
 /// An event whose message may still sit in the arena.
 pub(super) struct WireEvent<'a> {
-    pub(super) id: std::borrow::Cow<'a, str>,
+    pub(super) id: Cow<'a, str>,
     pub(super) timestamp: crate::time::EpochMillis,
     pub(super) message: MessageText<'a>,
 }
@@ -56,22 +56,26 @@ pub(super) fn read<'a>(
     arena: Option<&mut String>,
 ) -> Result<PayloadWire<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let wire = PayloadSeed { arena }.deserialize(&mut de)?;
+    let wire = ObjectSeed(PayloadSeed { arena }).deserialize(&mut de)?;
     de.end()?;
     Ok(wire)
 }
 
-/// Where escaped messages go (`None`: each into its own string).
-struct PayloadSeed<'s> {
-    arena: Option<&'s mut String>,
-}
+/// A JSON object read by the visitor `V` (which carries the arena): the one seed of the payload
+/// and of each event.
+struct ObjectSeed<V>(V);
 
-impl<'de> DeserializeSeed<'de> for PayloadSeed<'_> {
-    type Value = PayloadWire<'de>;
+impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for ObjectSeed<V> {
+    type Value = V::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
+        deserializer.deserialize_map(self.0)
     }
+}
+
+/// The payload object; escaped messages go to `arena` (`None`: each into its own string).
+struct PayloadSeed<'s> {
+    arena: Option<&'s mut String>,
 }
 
 /// Sets `slot` once; a second value for the same key fails the payload, as a derived
@@ -126,17 +130,12 @@ impl<'de> Visitor<'de> for PayloadSeed<'_> {
 
 /// The keys of a payload object.
 #[derive(serde::Deserialize)]
-#[serde(field_identifier)]
+#[serde(field_identifier, rename_all = "camelCase")]
 enum PayloadKey {
-    #[serde(rename = "messageType")]
     MessageType,
-    #[serde(rename = "owner")]
     Owner,
-    #[serde(rename = "logGroup")]
     LogGroup,
-    #[serde(rename = "logStream")]
     LogStream,
-    #[serde(rename = "logEvents")]
     LogEvents,
     #[serde(other)]
     Other,
@@ -190,14 +189,11 @@ impl<'de> Visitor<'de> for EventListVisitor<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut list = EventList::default();
-        if let Some(n) = seq.size_hint() {
-            list.events.reserve(n);
-        }
         let mut index = 0usize;
         loop {
-            let seed = SlotSeed(EventSeed {
+            let seed = SlotSeed(ObjectSeed(EventSeed {
                 arena: self.arena.as_deref_mut(),
-            });
+            }));
             let Some(slot) = seq.next_element_seed(seed)? else {
                 break;
             };
@@ -215,14 +211,6 @@ impl<'de> Visitor<'de> for EventListVisitor<'_> {
 /// such as `extractedFields`, are skipped).
 struct EventSeed<'s> {
     arena: Option<&'s mut String>,
-}
-
-impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
-    type Value = EventParts<'de>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
 }
 
 impl<'de> Visitor<'de> for EventSeed<'_> {
@@ -294,7 +282,7 @@ impl MessageSeed<'_> {
                     end: arena.len(),
                 })
             }
-            None => MessageText::Text(std::borrow::Cow::Owned(text.to_owned())),
+            None => MessageText::Text(Cow::Owned(text.to_owned())),
         }
     }
 }
@@ -307,7 +295,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Ok(MessageText::Text(std::borrow::Cow::Borrowed(v))))
+        Ok(Ok(MessageText::Text(Cow::Borrowed(v))))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -338,13 +326,13 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
         Ok(Err(JsonKind::Null))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
         Ok(Err(JsonKind::Array))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map)?;
         Ok(Err(JsonKind::Object))
     }
 }
