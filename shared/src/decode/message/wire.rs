@@ -56,7 +56,7 @@ pub(super) fn read<'a>(
     arena: Option<&mut String>,
 ) -> Result<PayloadWire<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let wire = ObjectSeed(PayloadSeed { arena }).deserialize(&mut de)?;
+    let wire = ObjectSeed(PayloadVisitor { arena }).deserialize(&mut de)?;
     de.end()?;
     Ok(wire)
 }
@@ -74,7 +74,7 @@ impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for ObjectSeed<V> {
 }
 
 /// The payload object; escaped messages go to `arena` (`None`: each into its own string).
-struct PayloadSeed<'s> {
+struct PayloadVisitor<'s> {
     arena: Option<&'s mut String>,
 }
 
@@ -88,7 +88,7 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &'static str) 
     Ok(())
 }
 
-impl<'de> Visitor<'de> for PayloadSeed<'_> {
+impl<'de> Visitor<'de> for PayloadVisitor<'_> {
     type Value = PayloadWire<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,7 +191,7 @@ impl<'de> Visitor<'de> for EventListVisitor<'_> {
         let mut list = EventList::default();
         let mut index = 0usize;
         loop {
-            let seed = SlotSeed(ObjectSeed(EventSeed {
+            let seed = SlotSeed(ObjectSeed(EventVisitor {
                 arena: self.arena.as_deref_mut(),
             }));
             let Some(slot) = seq.next_element_seed(seed)? else {
@@ -209,11 +209,11 @@ impl<'de> Visitor<'de> for EventListVisitor<'_> {
 
 /// One `logEvents[]` object: `id`, `timestamp` and `message`, every one lenient (other keys,
 /// such as `extractedFields`, are skipped).
-struct EventSeed<'s> {
+struct EventVisitor<'s> {
     arena: Option<&'s mut String>,
 }
 
-impl<'de> Visitor<'de> for EventSeed<'_> {
+impl<'de> Visitor<'de> for EventVisitor<'_> {
     type Value = EventParts<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
