@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 mod write;
 
-pub use write::{write_json_str, write_json_value};
+pub use write::{write_json_members, write_json_str};
 
 /// Facts shared by every document of one batch (`resource.*`).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -112,8 +112,17 @@ pub fn write_json_value(out: &mut Vec<u8>, value: &Value) {
 
 /// Writes a JSON object of `members`, as [`write_json_value`].
 pub fn write_json_map(out: &mut Vec<u8>, members: &Map<String, Value>) {
+    write_json_members(out, members.iter().map(|(k, v)| (k.as_str(), v)));
+}
+
+/// Writes a JSON object of `members` (in the order given, keys escaped), as
+/// [`write_json_value`]: for maps and for member lists alike.
+pub fn write_json_members<'m>(
+    out: &mut Vec<u8>,
+    members: impl IntoIterator<Item = (&'m str, &'m Value)>,
+) {
     out.push(b'{');
-    for (i, (key, value)) in members.iter().enumerate() {
+    for (i, (key, value)) in members.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }

@@ -5,7 +5,7 @@
 //! line of 100 000 `[` can neither hit serde's recursion limit nor the stack: it is simply not
 //! an object line and ships as text.
 
-use crate::document::{write_json_str, write_json_value};
+use crate::document::write_json_members;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -14,9 +14,6 @@ use std::fmt;
 
 /// Members up to which duplicate keys are looked for pair by pair (beyond: with a hash set).
 const SMALL_OBJECT_MEMBERS: usize = 16;
-
-/// Members room is first made for when the text is not at hand to count them.
-const TYPICAL_OBJECT_MEMBERS: usize = 8;
 
 /// Most members room is made for up front (more grow the buffer).
 const MAX_MEMBER_ESTIMATE: usize = 64;
@@ -70,16 +67,7 @@ impl<'a> Entries<'a> {
     /// The compact JSON text of the object, as `serde_json::to_string` writes the same map.
     pub fn to_json_string(&self) -> String {
         let mut out = Vec::new();
-        out.push(b'{');
-        for (i, (k, v)) in self.members.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_str(&mut out, k);
-            out.push(b':');
-            write_json_value(&mut out, v);
-        }
-        out.push(b'}');
+        write_json_members(&mut out, self.iter());
         String::from_utf8(out).unwrap_or_default()
     }
 
@@ -149,15 +137,7 @@ impl Members for Map<String, Value> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(EntriesVisitor {
-            capacity: TYPICAL_OBJECT_MEMBERS,
-            line: std::marker::PhantomData,
-        })
-    }
-}
-
+/// Reads the members of one object line.
 struct EntriesVisitor<'a> {
     /// Members room is made for first.
     capacity: usize,
@@ -172,7 +152,7 @@ impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(self.capacity));
+        let mut members = Vec::with_capacity(self.capacity);
         while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
             members.push((key, map.next_value::<Value>()?));
         }

@@ -595,6 +595,7 @@ fn take_timestamp(obj: &mut Object, key: &str) -> Option<EpochMillis> {
 mod tests {
     use super::*;
     use crate::parse::errors::oracle::{self, record, records, Record};
+    use crate::parse::json::parse_object;
     use crate::parse::text::normalize_message;
 
     const PLATFORM_EVENTS_JSONL: &str = include_str!(concat!(
@@ -767,7 +768,7 @@ mod tests {
     #[test]
     fn report_with_every_metric_missing_is_still_a_report() {
         let json = r#"{"time":"2026-01-08T18:22:35.343Z","type":"platform.report","record":{"requestId":"4f423807-598d-47ae-9652-4f7ee31d4d10","metrics":{},"status":"success"}}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Report);
         let report = line.report.unwrap();
         assert_eq!(report.duration_ms, None);
@@ -775,7 +776,7 @@ mod tests {
         assert_eq!(report.status.as_deref(), Some("success"));
         assert_eq!(line.cold_start, None);
         let bare = r#"{"time":"2026-01-08T18:22:35.343Z","type":"platform.report","record":{}}"#;
-        let line = from_object(serde_json::from_str(bare).unwrap()).unwrap();
+        let line = from_object(parse_object(bare, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Report);
         assert_eq!(*line.report.unwrap(), Report::default());
     }
@@ -837,7 +838,7 @@ mod tests {
     #[test]
     fn unknown_platform_type_is_generic_platform_with_record_in_fields() {
         let json = r#"{"time":"2024-01-01T00:00:00Z","type":"platform.somethingNew","record":{"requestId":"abc-1","foo":1}}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Platform);
         assert_eq!(line.request_id.as_deref(), Some("abc-1"));
         assert_eq!(line.body, "platform.somethingNew RequestId: abc-1");
@@ -847,7 +848,7 @@ mod tests {
     #[test]
     fn extension_and_subscription_records_map_name_state_events() {
         let ext = r#"{"time":"2024-01-01T00:00:00Z","type":"platform.extension","record":{"name":"my-ext","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#;
-        let line = from_object(serde_json::from_str(ext).unwrap()).unwrap();
+        let line = from_object(parse_object(ext, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Extension);
         assert_eq!(
             line.platform.as_deref().unwrap().events,
@@ -858,7 +859,7 @@ mod tests {
             "EXTENSION\tName: my-ext\tState: Ready\tEvents: [INVOKE, SHUTDOWN]"
         );
         let logs = r#"{"time":"2024-01-01T00:00:00Z","type":"platform.logsSubscription","record":{"name":"agent","state":"Subscribed","types":["platform","function"]}}"#;
-        let line = from_object(serde_json::from_str(logs).unwrap()).unwrap();
+        let line = from_object(parse_object(logs, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::LogsSubscription);
         assert_eq!(
             line.platform.as_deref().unwrap().events,
@@ -880,7 +881,7 @@ mod tests {
     #[test]
     fn inner_level_wins_over_the_envelope() {
         let json = r#"{"timestamp":"2024-01-01T00:00:00Z","level":"INFO","requestId":"r-1","message":"{\"level\":\"warn\",\"msg\":\"careful\",\"k\":1}"}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.level, Some(Level::Warn));
         assert_eq!(line.body, "careful");
         assert_eq!(
@@ -907,7 +908,7 @@ mod tests {
     #[test]
     fn object_message_with_text_message_uses_it_as_body() {
         let json = r#"{"timestamp":"2024-01-01T00:00:00Z","level":"INFO","requestId":"r-1","message":{"message":"hi","n":2}}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.body, "hi");
         assert_eq!(line.fields.unwrap()["message"]["n"], 2);
         assert_eq!(line.error, None);
@@ -955,7 +956,7 @@ mod tests {
     #[test]
     fn bare_xray_trace_id_is_accepted() {
         let json = r#"{"timestamp":"2024-01-01T00:00:00Z","level":"Information","requestId":"r","traceId":"1-65a5066b-6e5f4d3c2b1a09f8e7d6c5b4","message":"m"}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(
             line.trace.xray_trace_id.as_deref(),
             Some("1-65a5066b-6e5f4d3c2b1a09f8e7d6c5b4")
@@ -989,14 +990,14 @@ mod tests {
     #[test]
     fn odd_value_types_never_panic_and_stay_in_fields() {
         let json = r#"{"time":5,"type":"platform.report","record":{"requestId":7,"metrics":{"durationMs":"x"},"tracing":{"value":3},"status":null,"events":[1]}}"#;
-        let line = from_object(serde_json::from_str(json).unwrap()).unwrap();
+        let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Report);
         assert_eq!(line.request_id, None);
         let fields = line.fields.unwrap();
         assert_eq!(fields["requestId"], 7);
         assert_eq!(fields["metrics"]["durationMs"], "x");
         let app = r#"{"timestamp":[],"level":{},"requestId":null,"message":null,"errorType":5,"stackTrace":{}}"#;
-        let line = from_object(serde_json::from_str(app).unwrap()).unwrap();
+        let line = from_object(parse_object(app, 64).unwrap()).unwrap();
         assert_eq!(line.body, "null");
         assert_eq!(line.level, None);
         assert_eq!(line.error, None);
