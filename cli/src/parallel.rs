@@ -4,6 +4,12 @@
 
 use std::sync::mpsc;
 
+/// Items per contiguous chunk when `len` items are split over up to `jobs` threads (at least
+/// one thread, at least one item per chunk).
+fn chunk_len(len: usize, jobs: usize) -> usize {
+    len.div_ceil(jobs.clamp(1, len.max(1))).max(1)
+}
+
 /// Runs `work` on up to `jobs` threads, each over one contiguous chunk of `items`, and returns
 /// the results of every chunk concatenated in input order. A thread that panicked contributes
 /// nothing.
@@ -13,10 +19,7 @@ where
     R: Send,
     F: Fn(&[T]) -> Vec<R> + Sync,
 {
-    let chunk = items
-        .len()
-        .div_ceil(jobs.clamp(1, items.len().max(1)))
-        .max(1);
+    let chunk = chunk_len(items.len(), jobs);
     let work = &work;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
@@ -43,10 +46,7 @@ where
     W: Fn(&mut S, &T) -> R + Sync,
     C: FnMut(R),
 {
-    let chunk = items
-        .len()
-        .div_ceil(jobs.clamp(1, items.len().max(1)))
-        .max(1);
+    let chunk = chunk_len(items.len(), jobs);
     let (init, work) = (&init, &work);
     std::thread::scope(|scope| {
         let receivers: Vec<mpsc::Receiver<R>> = items

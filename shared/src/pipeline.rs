@@ -571,15 +571,20 @@ mod tests {
         assert!(per_request.iter().all(|&c| c > 0));
     }
 
+    /// Runs `messages` as one payload: one document each, every one with its request's trace.
+    fn assert_correlated_in_windows(messages: &[String], requests: usize) {
+        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+        let sink = run(PipelineConfig::default(), &payload("/aws/lambda/f", &refs));
+        assert_eq!(sink.documents.len(), messages.len());
+        assert_every_line_has_its_requests_trace(&sink, requests);
+    }
+
     #[test]
     fn requests_cut_by_a_correlation_window_still_get_their_trace_id() {
         // 300 requests of 12 lines: windows of 1 024 lines end inside requests.
         let messages = invocations(300, 9);
         assert!(messages.len() > 3 * CORRELATION_WINDOW_LINES);
-        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
-        let sink = run(PipelineConfig::default(), &payload("/aws/lambda/f", &refs));
-        assert_eq!(sink.documents.len(), messages.len());
-        assert_every_line_has_its_requests_trace(&sink, 300);
+        assert_correlated_in_windows(&messages, 300);
     }
 
     #[test]
@@ -587,10 +592,7 @@ mod tests {
         let mut messages = invocations(1, 3 * CORRELATION_WINDOW_LINES);
         // Then a short request, whose lines come from the second of two generated ones.
         messages.extend(invocations(2, 5).into_iter().skip(8));
-        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
-        let sink = run(PipelineConfig::default(), &payload("/aws/lambda/f", &refs));
-        assert_eq!(sink.documents.len(), messages.len());
-        assert_every_line_has_its_requests_trace(&sink, 2);
+        assert_correlated_in_windows(&messages, 2);
     }
 
     #[test]
