@@ -418,6 +418,13 @@ mod tests {
     }
 
     #[test]
+    fn the_escape_scan_stops_at_exactly_the_bytes_that_have_an_escape() {
+        for b in 0..=u8::MAX {
+            assert_eq!(needs_escape(b), escape_of(b).is_some(), "byte {b:#04x}");
+        }
+    }
+
+    #[test]
     fn strings_are_escaped_like_serde_json() {
         for s in [
             "",
