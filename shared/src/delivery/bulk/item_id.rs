@@ -58,12 +58,6 @@ impl From<&str> for ItemId {
     }
 }
 
-impl From<String> for ItemId {
-    fn from(id: String) -> Self {
-        ItemId::from(id.as_str())
-    }
-}
-
 impl Deref for ItemId {
     type Target = str;
 
