@@ -6,6 +6,7 @@
 use crate::model::{
     Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report,
 };
+use crate::parse::json::Entries;
 use crate::rejection::RejectReason;
 use crate::time::EpochMillis;
 use serde::ser::{SerializeMap, Serializer};
@@ -390,7 +391,7 @@ struct AttributesView<'r> {
     #[serde(skip_serializing_if = "Option::is_none")]
     correlation: Option<CorrelationIds<'r>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'r Map<String, Value>>,
+    fields: Option<&'r Entries<'r>>,
     log: LogAttributes,
     #[serde(skip_serializing_if = "Option::is_none")]
     shiplog: Option<ShiplogAttributes>,

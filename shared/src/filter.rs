@@ -237,8 +237,12 @@ mod tests {
             ..Filter::default()
         };
         let mut line = ParsedLine::plain(Cow::Borrowed("charging tok_abc123"));
-        line.fields =
-            Some(serde_json::from_str(r#"{"t":"tok_x","n":[{"k":"tok_y"}],"i":3}"#).unwrap());
+        line.fields = Some(crate::parse::json::Entries::from(
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(
+                r#"{"t":"tok_x","n":[{"k":"tok_y"}],"i":3}"#,
+            )
+            .unwrap(),
+        ));
         line.error = Some(Box::new(crate::model::ErrorInfo {
             kind: Some("E".into()),
             message: Some("bad tok_zz".into()),
@@ -247,7 +251,7 @@ mod tests {
         f.redact_line(&mut line);
         assert_eq!(line.body, "charging [REDACTED]");
         assert_eq!(
-            serde_json::Value::Object(line.fields.unwrap()),
+            serde_json::Value::Object(line.fields.unwrap().into_map()),
             serde_json::json!({"t":"[REDACTED]","n":[{"k":"[REDACTED]"}],"i":3})
         );
         assert_eq!(

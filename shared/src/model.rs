@@ -1,6 +1,7 @@
 //! The values that flow through the core: decoded log events and what a parser reads from one.
 
 use crate::level::Level;
+use crate::parse::json::Entries;
 use crate::time::EpochMillis;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -308,8 +309,9 @@ pub struct ParsedLine<'a> {
     pub body: Cow<'a, str>,
     /// True when the payload was a JSON object (its remaining keys are in `fields`).
     pub json: bool,
-    /// Remaining keys of a JSON object payload (`attributes.fields.*`).
-    pub fields: Option<Map<String, Value>>,
+    /// Remaining keys of a JSON object payload (`attributes.fields.*`), in the line's order;
+    /// keys borrow from the line when they had no escapes.
+    pub fields: Option<Entries<'a>>,
     /// X-Ray context.
     pub trace: Trace<'a>,
     /// Correlation ids.

@@ -7,6 +7,7 @@
 
 use crate::document::write_json_members;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -53,6 +54,50 @@ impl<'a> Entries<'a> {
     /// The members in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.members.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// The values in order, for in-place rewriting (redaction).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> + use<'_, 'a> {
+        self.members.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`: a key already present keeps its position and takes the new value,
+    /// a new key is appended (as `serde_json::Map::insert` with `preserve_order`).
+    pub fn insert(&mut self, key: Cow<'a, str>, value: Value) {
+        match self.members.iter_mut().find(|(k, _)| *k == key) {
+            Some(member) => member.1 = value,
+            None => self.members.push((key, value)),
+        }
+    }
+
+    /// Appends a member whose key the caller knows is not present yet (a key taken out of
+    /// this same object earlier).
+    pub(crate) fn push_absent(&mut self, key: Cow<'a, str>, value: Value) {
+        debug_assert!(self.get(&key).is_none(), "{key} is already a member");
+        self.members.push((key, value));
+    }
+
+    /// An empty member list with room for `capacity` members.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Entries {
+            members: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The same members with owned keys, detached from the line they were read from.
+    pub fn into_owned(self) -> Entries<'static> {
+        Entries {
+            members: self
+                .members
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v))
+                .collect(),
+        }
     }
 
     /// The object as an owned map (same order).
@@ -107,6 +152,13 @@ impl From<Map<String, Value>> for Entries<'static> {
         Entries {
             members: map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
         }
+    }
+}
+
+impl Serialize for Entries<'_> {
+    /// As the map of the same members.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
     }
 }
 
@@ -403,9 +455,35 @@ mod tests {
             let serde: Map<String, Value> = serde_json::from_str(&text).unwrap();
             let entries = parse_object(&text, 8).unwrap();
             prop_assert_eq!(entries.to_json_string(), serde_json::to_string(&serde).unwrap());
+            prop_assert_eq!(
+                serde_json::to_string(&entries).unwrap(),
+                serde_json::to_string(&serde).unwrap(),
+                "Serialize writes what the map writes"
+            );
             prop_assert_eq!(entries.len(), serde.len());
+            prop_assert_eq!(entries.clone().into_owned(), entries.clone(), "owned keys, same members");
             let map = entries.into_map();
             prop_assert_eq!(serde_json::to_string(&map).unwrap(), serde_json::to_string(&serde).unwrap());
+        }
+
+        /// `insert` does what `serde_json::Map::insert` does with `preserve_order`: an existing
+        /// key keeps its position and takes the new value, a new key goes last.
+        #[test]
+        fn insert_agrees_with_serde_json_maps(
+            start in proptest::collection::vec(("[a-e]", 0i64..9), 0..8),
+            inserted in proptest::collection::vec(("[a-g]", 10i64..19), 0..8),
+        ) {
+            let mut map = Map::new();
+            for (k, v) in &start {
+                map.insert(k.clone(), json!(v));
+            }
+            let mut entries = Entries::from(map.clone());
+            for (k, v) in &inserted {
+                map.insert(k.clone(), json!(v));
+                entries.insert(Cow::Borrowed(k.as_str()), json!(v));
+            }
+            prop_assert_eq!(entries.keys().collect::<Vec<_>>(), map.keys().map(String::as_str).collect::<Vec<_>>());
+            prop_assert_eq!(entries.into_map(), map);
         }
 
         #[test]

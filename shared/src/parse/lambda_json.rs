@@ -109,7 +109,7 @@ fn platform_record(mut obj: Object) -> ParsedLine<'static> {
         request_id: request_id.map(Cow::Owned),
         body: Cow::Owned(body),
         json: true,
-        fields: (!fields.is_empty()).then_some(fields),
+        fields: (!fields.is_empty()).then(|| Entries::from(fields)),
         trace,
         cold_start: report
             .as_ref()
@@ -437,7 +437,7 @@ fn app_record(mut obj: Object) -> ParsedLine<'static> {
     if let Some(inner) = inner_fields {
         fields.extend(inner);
     }
-    line.fields = (!fields.is_empty()).then_some(fields);
+    line.fields = (!fields.is_empty()).then(|| Entries::from(fields));
     line
 }
 
@@ -648,7 +648,11 @@ mod tests {
             }
         }
         if let Some(Value::Object(want)) = e.get("fields") {
-            assert_eq!(line.fields.as_ref(), Some(want), "{id}: fields");
+            assert_eq!(
+                line.fields.clone().map(Entries::into_map).as_ref(),
+                Some(want),
+                "{id}: fields"
+            );
         }
         if let Some(report) = e.get("report") {
             oracle::check_report(id, &line, report);
@@ -730,7 +734,7 @@ mod tests {
             .starts_with("arn:aws:lambda:"));
         let origin = line.origin.as_deref().unwrap();
         assert_eq!(origin.function_version.as_deref(), Some("$LATEST"));
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
         assert_eq!(keys, ["instanceId", "instanceMaxMemory"]);
         assert!(line
@@ -745,7 +749,7 @@ mod tests {
             line.body,
             "START RequestId: 79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36 Version: $LATEST"
         );
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert!(fields.contains_key("functionArn"));
         assert_eq!(fields.len(), 1);
     }
@@ -784,7 +788,7 @@ mod tests {
     #[test]
     fn partial_report_keeps_spans_in_fields() {
         let line = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-05-report-partial-metrics");
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(fields["spans"].as_array().unwrap().len(), 2);
         assert!(!fields.contains_key("metrics"));
         assert!(!fields.contains_key("status"));
@@ -794,7 +798,7 @@ mod tests {
     fn runtime_done_keeps_metrics_and_spans_unmapped() {
         let line = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-07-runtime-done-spans");
         assert_eq!(line.report, None);
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(fields["metrics"]["producedBytes"], 50);
         assert_eq!(fields["spans"].as_array().unwrap().len(), 3);
         assert_eq!(
@@ -808,7 +812,7 @@ mod tests {
         let line = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-09-start-with-tracing");
         assert_eq!(line.trace.segment_id.as_deref(), Some("0efbd19962d95b05"));
         assert_eq!(line.trace.sampled, Some(true));
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(
             fields["tracing"],
             serde_json::json!({"spanId": "54565fb41ac79632"})
@@ -842,7 +846,7 @@ mod tests {
         assert_eq!(line.kind, Kind::Platform);
         assert_eq!(line.request_id.as_deref(), Some("abc-1"));
         assert_eq!(line.body, "platform.somethingNew RequestId: abc-1");
-        assert_eq!(line.fields.unwrap()["foo"], 1);
+        assert_eq!(line.fields.unwrap().into_map()["foo"], 1);
     }
 
     #[test]
@@ -885,7 +889,7 @@ mod tests {
         assert_eq!(line.level, Some(Level::Warn));
         assert_eq!(line.body, "careful");
         assert_eq!(
-            line.fields.unwrap(),
+            line.fields.unwrap().into_map(),
             serde_json::json!({"k": 1}).as_object().cloned().unwrap()
         );
     }
@@ -893,7 +897,7 @@ mod tests {
     #[test]
     fn object_message_becomes_error_and_stays_in_fields() {
         let line = parse_id(APP_LOGS_JSONL, "jsonapp-03-node-error-object");
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(fields["message"]["errorType"], "TypeError");
         assert_eq!(
             line.body,
@@ -910,14 +914,14 @@ mod tests {
         let json = r#"{"timestamp":"2024-01-01T00:00:00Z","level":"INFO","requestId":"r-1","message":{"message":"hi","n":2}}"#;
         let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.body, "hi");
-        assert_eq!(line.fields.unwrap()["message"]["n"], 2);
+        assert_eq!(line.fields.unwrap().into_map()["message"]["n"], 2);
         assert_eq!(line.error, None);
     }
 
     #[test]
     fn error_keys_are_mapped_out_of_fields() {
         let line = parse_id(APP_LOGS_JSONL, "jsonapp-06-python-json-exception");
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
         assert_eq!(keys, ["location", "logger"]);
         let stack = line.error.unwrap().stacktrace.unwrap();
@@ -993,7 +997,7 @@ mod tests {
         let line = from_object(parse_object(json, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Report);
         assert_eq!(line.request_id, None);
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(fields["requestId"], 7);
         assert_eq!(fields["metrics"]["durationMs"], "x");
         let app = r#"{"timestamp":[],"level":{},"requestId":null,"message":null,"errorType":5,"stackTrace":{}}"#;
@@ -1001,7 +1005,7 @@ mod tests {
         assert_eq!(line.body, "null");
         assert_eq!(line.level, None);
         assert_eq!(line.error, None);
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert!(fields.contains_key("timestamp") && fields.contains_key("errorType"));
     }
 

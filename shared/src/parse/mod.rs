@@ -33,6 +33,7 @@ pub mod text;
 
 use crate::limits::DEFAULT_MAX_JSON_DEPTH;
 use crate::model::{Kind, ParsedLine};
+use json::Entries;
 use std::borrow::Cow;
 
 /// Options of the line parsers.
@@ -102,10 +103,15 @@ fn parse_normalized<'a>(msg: &'a str, opts: &ParseOptions) -> ParsedLine<'a> {
 /// Second look at the body once a runtime prefix is removed.
 fn refine_body(line: &mut ParsedLine<'_>, opts: &ParseOptions) {
     if line.body.trim_start().starts_with('{') && line.kind == Kind::App {
-        // The object's keys borrow from the message the body came from (or, for an owned body,
-        // from a copy of it), not from the line they are merged into.
-        let body = line.body.clone();
-        if let Some(obj) = json::parse_object(&body, opts.max_json_depth) {
+        // The object's keys borrow from the message the body came from; an owned body is
+        // replaced by the merge, so its keys are copied out first.
+        let obj = match &line.body {
+            Cow::Borrowed(body) => json::parse_object(body, opts.max_json_depth),
+            Cow::Owned(body) => {
+                json::parse_object(body, opts.max_json_depth).map(Entries::into_owned)
+            }
+        };
+        if let Some(obj) = obj {
             let emf = emf::is_emf(&obj);
             structured::merge_into(line, obj);
             if emf {
@@ -154,7 +160,7 @@ pub fn into_owned(line: ParsedLine<'_>) -> ParsedLine<'static> {
         level: line.level,
         body: own(line.body),
         json: line.json,
-        fields: line.fields,
+        fields: line.fields.map(Entries::into_owned),
         trace: crate::model::Trace {
             xray_trace_id: line.trace.xray_trace_id.map(own),
             segment_id: line.trace.segment_id.map(own),

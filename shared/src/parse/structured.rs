@@ -99,7 +99,7 @@ const FUNCTION_VERSION_KEYS: &[Slot] = &[Slot::FunctionVersion, Slot::FunctionVe
 const MIN_NUMERIC_TIMESTAMP: EpochMillis = EpochMillis(946_684_800_000);
 
 /// Reads any JSON object log line (Powertools, dazn, pino, bunyan, winston, log4j2, serilog, …).
-pub fn from_object(obj: Entries<'_>) -> ParsedLine<'static> {
+pub fn from_object(obj: Entries<'_>) -> ParsedLine<'_> {
     let whole_json = (!has_message(&obj)).then(|| obj.to_json_string());
     let facts = Facts::read(obj);
     let body = facts
@@ -132,7 +132,7 @@ pub fn from_object(obj: Entries<'_>) -> ParsedLine<'static> {
 /// The object's message, level, error, X-Ray context, correlation ids, function identity and
 /// cold-start flag win over the prefix's; the prefix's request id and timestamp are kept unless
 /// the prefix had none. Without a message key the body stays the JSON text as written.
-pub fn merge_into(line: &mut ParsedLine<'_>, obj: Entries<'_>) {
+pub fn merge_into<'a>(line: &mut ParsedLine<'a>, obj: Entries<'a>) {
     let facts = Facts::read(obj);
     if let Some(message) = facts.message {
         line.body = Cow::Owned(message);
@@ -157,13 +157,17 @@ pub fn merge_into(line: &mut ParsedLine<'_>, obj: Entries<'_>) {
     line.cold_start = facts.cold_start.or(line.cold_start);
     line.json = true;
     match &mut line.fields {
-        Some(existing) => existing.extend(facts.fields),
+        Some(existing) => {
+            for (k, v) in facts.fields {
+                existing.insert(k, v);
+            }
+        }
         None => line.fields = non_empty(facts.fields),
     }
 }
 
 /// What one JSON object states about its line, before it is applied to a [`ParsedLine`].
-struct Facts {
+struct Facts<'a> {
     /// The message rendered as text, when the object has a message key.
     message: Option<String>,
     /// Level stated by a level key.
@@ -178,11 +182,11 @@ struct Facts {
     error: Option<Box<ErrorInfo>>,
     origin: Option<Box<Origin>>,
     /// The keys left once the mapped ones are consumed.
-    fields: Map<String, Value>,
+    fields: Entries<'a>,
 }
 
-impl Facts {
-    fn read(obj: Entries<'_>) -> Facts {
+impl<'a> Facts<'a> {
+    fn read(obj: Entries<'a>) -> Facts<'a> {
         let emf = emf::is_emf(&obj);
         let emf_timestamp = if emf { emf::timestamp(&obj) } else { None };
         let mut keys = Keys::new(obj, emf);
@@ -251,7 +255,7 @@ fn error_text(e: &ErrorInfo) -> Option<String> {
     }
 }
 
-fn non_empty(fields: Map<String, Value>) -> Option<Map<String, Value>> {
+fn non_empty(fields: Entries<'_>) -> Option<Entries<'_>> {
     (!fields.is_empty()).then_some(fields)
 }
 
@@ -279,7 +283,7 @@ fn instant_of(o: &Map<String, Value>) -> Option<EpochMillis> {
 
 /// The highest-precedence request-id key that is not a placeholder (`undefined`, empty), with
 /// the id. The key is not consumed here.
-fn find_request_id(keys: &Keys) -> Option<(Slot, String)> {
+fn find_request_id(keys: &Keys<'_>) -> Option<(Slot, String)> {
     REQUEST_ID_KEYS.iter().find_map(|s| {
         let id = keys.get(*s)?.as_str().and_then(text::request_id)?;
         Some((*s, id.to_owned()))
@@ -287,7 +291,7 @@ fn find_request_id(keys: &Keys) -> Option<(Slot, String)> {
 }
 
 /// Function identity stated by the line (`function_name`, `functionVersion`, `service`).
-fn read_origin(keys: &mut Keys) -> Option<Origin> {
+fn read_origin(keys: &mut Keys<'_>) -> Option<Origin> {
     let origin = Origin {
         function_name: keys.take_first(FUNCTION_NAME_KEYS, non_empty_str),
         function_version: keys.take_first(FUNCTION_VERSION_KEYS, non_empty_str),

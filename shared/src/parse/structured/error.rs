@@ -17,7 +17,7 @@ const DOTNET_EXCEPTION_KEYS: &[Slot] = &[Slot::AtX, Slot::ExceptionCap];
 
 /// Reads the line's error report, consuming the keys used. `line_message` is the line's own
 /// message, the error message of last resort.
-pub(super) fn read(keys: &mut Keys, line_message: Option<&str>) -> Option<ErrorInfo> {
+pub(super) fn read(keys: &mut Keys<'_>, line_message: Option<&str>) -> Option<ErrorInfo> {
     read_error_object(keys)
         .or_else(|| read_lambda_error(keys))
         .or_else(|| read_python_exception(keys))
@@ -27,7 +27,7 @@ pub(super) fn read(keys: &mut Keys, line_message: Option<&str>) -> Option<ErrorI
 
 /// `error`/`err` objects (pino, Powertools TypeScript). The mapped sub-keys leave the object;
 /// what remains (e.g. Powertools' `location`) stays in `fields` under the same key.
-fn read_error_object(keys: &mut Keys) -> Option<ErrorInfo> {
+fn read_error_object(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     let slot = ERROR_OBJECT_KEYS.iter().copied().find(|s| {
         keys.get(*s)
             .and_then(Value::as_object)
@@ -76,7 +76,7 @@ fn take_string(obj: &mut Map<String, Value>, key: &str) -> Option<String> {
 
 /// Lambda's `errorType` / `errorMessage` / `stackTrace` (string or array of frames): Node
 /// `Invoke Error` payloads, the Python JSON log format.
-fn read_lambda_error(keys: &mut Keys) -> Option<ErrorInfo> {
+fn read_lambda_error(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     let kind = keys.take_string(Slot::ErrorType);
     let message = keys.take_string(Slot::ErrorMessage);
     if kind.is_none() && message.is_none() {
@@ -94,7 +94,7 @@ fn read_lambda_error(keys: &mut Keys) -> Option<ErrorInfo> {
 
 /// Powertools Python `logger.exception`: `exception_name` and the traceback text in
 /// `exception`; the message is what follows `Type: ` on the traceback's last line.
-fn read_python_exception(keys: &mut Keys) -> Option<ErrorInfo> {
+fn read_python_exception(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     let name = keys.take_string(Slot::ExceptionName);
     let traceback = keys.take_string(Slot::Exception);
     if name.is_none() && traceback.is_none() {
@@ -117,7 +117,7 @@ fn read_python_exception(keys: &mut Keys) -> Option<ErrorInfo> {
 }
 
 /// Serilog `@x` / `Exception`: `System.InvalidOperationException: msg\n   at …`.
-fn read_dotnet_exception(keys: &mut Keys) -> Option<ErrorInfo> {
+fn read_dotnet_exception(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     let non_blank_string = |v: &Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
     let slot = DOTNET_EXCEPTION_KEYS
         .iter()
@@ -129,7 +129,7 @@ fn read_dotnet_exception(keys: &mut Keys) -> Option<ErrorInfo> {
 
 /// pino v2: top-level `stack` (multi-line, first line `Type: message`) with an optional `type`.
 /// A `stack` that does not look like a stack trace (e.g. a CloudFormation stack name) is left.
-fn read_top_level_stack(keys: &mut Keys, line_message: Option<&str>) -> Option<ErrorInfo> {
+fn read_top_level_stack(keys: &mut Keys<'_>, line_message: Option<&str>) -> Option<ErrorInfo> {
     let looks_like_stack = |v: &Value| {
         v.as_str().is_some_and(|s| {
             s.contains('\n') && s.lines().next().and_then(split_error_line).is_some()

@@ -35,7 +35,7 @@ const XRAY_ID_LEN: usize = 35;
 
 /// Reads the line's X-Ray context; the keys used leave `fields`. Lambda's
 /// `tracing: {"type": "X-Amzn-Trace-Id", "value": "Root=…;Parent=…;Sampled=1"}` counts too.
-pub(super) fn read_trace(keys: &mut Keys) -> Trace<'static> {
+pub(super) fn read_trace(keys: &mut Keys<'_>) -> Trace<'static> {
     if let Some(t) = keys.take_first(XRAY_KEYS, |v| explicit_trace(v.as_str()?)) {
         return t;
     }
@@ -114,7 +114,7 @@ pub fn is_xray_id(s: &str) -> bool {
 /// dazn's `awsRequestId`, `debug-log-enabled` and `call-chain-length` count as correlation ids
 /// only on a dazn line (one with an `x-correlation-*` key or a dazn marker key): a bare
 /// `awsRequestId` is just a request id.
-pub(super) fn read_correlation(keys: &mut Keys) -> Option<Correlation> {
+pub(super) fn read_correlation(keys: &mut Keys<'_>) -> Option<Correlation> {
     let mut ids = Map::new();
     let powertools = keys.take_if(Slot::CorrelationId, |v| (!v.is_null()).then(|| v.clone()));
     let mut primary = powertools.as_ref().and_then(id_text);
@@ -130,12 +130,16 @@ pub(super) fn read_correlation(keys: &mut Keys) -> Option<Correlation> {
 }
 
 /// Moves the correlation keys of a dazn line into `ids`, under their original names.
-fn read_dazn(keys: &mut Keys, ids: &mut Map<String, Value>) {
+fn read_dazn(keys: &mut Keys<'_>, ids: &mut Map<String, Value>) {
     let is_dazn = keys.has_dazn_keys() || DAZN_MARKER_KEYS.iter().any(|s| keys.has(*s));
     if !is_dazn {
         return;
     }
-    ids.extend(keys.take_dazn());
+    ids.extend(
+        keys.take_dazn()
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v)),
+    );
     for slot in DAZN_EXTRA_KEYS {
         if let Some(v) = keys.take(*slot) {
             ids.insert(slot.name().to_owned(), v);

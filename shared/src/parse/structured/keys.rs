@@ -6,7 +6,8 @@
 //! classified once by a `match` on string literals (a length switch plus fixed-size compares).
 
 use crate::parse::json::Entries;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// Declares [`Slot`] with the key name of each variant, from one list.
 macro_rules! slots {
@@ -143,22 +144,22 @@ pub(super) const DAZN_CORRELATION_PREFIX: &str = "x-correlation-";
 /// Readers consume slots they use; [`Keys::finish`] puts every unconsumed slot back into the
 /// fields, so a key whose value was not understood is never lost. With `keep_all` (EMF records)
 /// the slots hold copies and the fields stay the whole object.
-pub(super) struct Keys {
-    fields: Map<String, Value>,
+pub(super) struct Keys<'a> {
+    fields: Entries<'a>,
     slots: [Option<Value>; Slot::COUNT],
     /// Slots whose key stays in `fields` (see [`Slot::stays_in_fields`]) and was present.
     staying: u64,
     /// Slots that were filled at some point (so [`Keys::finish`] visits only those).
     filled: u64,
     /// dazn `x-correlation-*` keys, in key order.
-    dazn: Vec<(String, Value)>,
+    dazn: Vec<(Cow<'a, str>, Value)>,
     keep_all: bool,
 }
 
-impl Keys {
-    /// Splits `obj` in one pass. `keep_all` leaves `obj` whole and copies the slots. Only the
-    /// members that stay in the fields get an owned key.
-    pub(super) fn new(obj: Entries<'_>, keep_all: bool) -> Keys {
+impl<'a> Keys<'a> {
+    /// Splits `obj` in one pass. `keep_all` leaves `obj` whole and copies the slots. Keys stay
+    /// borrowed from the line.
+    pub(super) fn new(obj: Entries<'a>, keep_all: bool) -> Keys<'a> {
         let mut slots = [const { None }; Slot::COUNT];
         let mut staying = 0u64;
         let mut filled = 0u64;
@@ -172,30 +173,26 @@ impl Keys {
                         slots[slot as usize] = Some(v.clone());
                     }
                     None if k.starts_with(DAZN_CORRELATION_PREFIX) => {
-                        dazn.push((k.to_owned(), v.clone()))
+                        dazn.push((Cow::Owned(k.to_owned()), v.clone()))
                     }
                     None => {}
                 }
             }
-            obj.into_map()
+            obj
         } else {
-            let mut fields = Map::with_capacity(obj.len());
+            let mut fields = Entries::with_capacity(obj.len());
             for (k, v) in obj {
                 match Slot::of(&k) {
                     Some(slot) if slot.stays_in_fields() => {
                         staying |= slot.bit();
-                        fields.insert(k.into_owned(), v);
+                        fields.push_absent(k, v);
                     }
                     Some(slot) => {
                         filled |= slot.bit();
                         slots[slot as usize] = Some(v);
                     }
-                    None if k.starts_with(DAZN_CORRELATION_PREFIX) => {
-                        dazn.push((k.into_owned(), v))
-                    }
-                    None => {
-                        fields.insert(k.into_owned(), v);
-                    }
+                    None if k.starts_with(DAZN_CORRELATION_PREFIX) => dazn.push((k, v)),
+                    None => fields.push_absent(k, v),
                 }
             }
             fields
@@ -289,12 +286,12 @@ impl Keys {
     }
 
     /// Consumes the dazn `x-correlation-*` keys.
-    pub(super) fn take_dazn(&mut self) -> Vec<(String, Value)> {
+    pub(super) fn take_dazn(&mut self) -> Vec<(Cow<'a, str>, Value)> {
         std::mem::take(&mut self.dazn)
     }
 
     /// The remaining fields: the object minus the consumed keys (the whole object for EMF).
-    pub(super) fn finish(mut self) -> Map<String, Value> {
+    pub(super) fn finish(mut self) -> Entries<'a> {
         if self.keep_all {
             return self.fields;
         }
@@ -304,10 +301,12 @@ impl Keys {
             left &= left - 1;
             let value = self.slots.get_mut(index).and_then(Option::take);
             if let (Some(slot), Some(v)) = (Slot::ALL.get(index), value) {
-                self.fields.insert(slot.name().to_owned(), v);
+                self.fields.push_absent(Cow::Borrowed(slot.name()), v);
             }
         }
-        self.fields.extend(self.dazn);
+        for (k, v) in self.dazn {
+            self.fields.push_absent(k, v);
+        }
         self.fields
     }
 }
@@ -339,7 +338,7 @@ mod tests {
         let keys = Keys::new(obj, false);
         assert!(keys.has(Slot::Msg));
         assert!(keys.has_dazn_keys());
-        assert_eq!(keys.finish(), original);
+        assert_eq!(keys.finish().into_map(), original);
     }
 
     #[test]
@@ -347,9 +346,12 @@ mod tests {
         let obj = parse_object(r#"{"level": "info", "a": 1}"#, 8).unwrap();
         let mut keys = Keys::new(obj.clone(), false);
         assert_eq!(keys.take(Slot::Level), Some(json!("info")));
-        assert_eq!(keys.finish(), json!({"a": 1}).as_object().cloned().unwrap());
+        assert_eq!(
+            keys.finish().into_map(),
+            json!({"a": 1}).as_object().cloned().unwrap()
+        );
         let mut kept = Keys::new(obj.clone(), true);
         assert_eq!(kept.take(Slot::Level), Some(json!("info")));
-        assert_eq!(kept.finish(), obj.into_map());
+        assert_eq!(kept.finish(), obj, "the same members in the same order");
     }
 }
