@@ -8,7 +8,7 @@ use super::{
     AttributesView, AwsAttributes, CloudView, EventView, FaasAttributes, FaasResource, LambdaView,
     LogResource, ResourceView, ShiplogAttributes, SourceView, XrayView,
 };
-use crate::model::Format;
+use crate::model::{ErrorInfo, Format, Report};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -195,6 +195,15 @@ impl<'o> Obj<'o> {
         }
     }
 
+    /// A number as serde_json writes an `f64` (shortest round-trip form; `null` when not
+    /// finite).
+    fn opt_f64(&mut self, key: &str, value: Option<f64>) -> serde_json::Result<()> {
+        match value {
+            Some(v) => serde_json::to_writer(&mut *self.key(key), &v),
+            None => Ok(()),
+        }
+    }
+
     fn serde<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> serde_json::Result<()> {
         serde_json::to_writer(&mut *self.key(key), value)
     }
@@ -225,11 +234,15 @@ impl SourceView<'_> {
     /// Writes the view as serde_json would.
     pub(super) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
-        write_time(o.key(k!("@timestamp")), self.timestamp.rfc3339_bytes());
-        write_time(
-            o.key(k!("observedTimestamp")),
-            self.observed.rfc3339_bytes(),
-        );
+        // Most lines carry no time of their own, or the event's: format it once.
+        let observed = self.observed.rfc3339_bytes();
+        let timestamp = if self.timestamp == self.observed {
+            observed
+        } else {
+            self.timestamp.rfc3339_bytes()
+        };
+        write_time(o.key(k!("@timestamp")), timestamp);
+        write_time(o.key(k!("observedTimestamp")), observed);
         o.str(k!("body"), self.body);
         if let Some(sev) = &self.severity {
             let mut s = Obj::open(o.key(k!("severity")));
@@ -259,12 +272,41 @@ fn write_time(out: &mut Vec<u8>, bytes: [u8; 24]) {
     out.push(b'"');
 }
 
+/// `event.exception` as serde_json writes an [`ErrorInfo`] (a stack trace can be kilobytes:
+/// it goes through the fast string writer).
+fn write_exception(out: &mut Vec<u8>, e: &ErrorInfo) {
+    let mut o = Obj::open(out);
+    o.opt_str(k!("type"), e.kind.as_deref());
+    o.opt_str(k!("message"), e.message.as_deref());
+    o.opt_str(k!("stacktrace"), e.stacktrace.as_deref());
+    o.close();
+}
+
+/// `attributes.aws.lambda` of a REPORT line, as serde_json writes a [`Report`].
+fn write_report(out: &mut Vec<u8>, r: &Report) -> serde_json::Result<()> {
+    let mut o = Obj::open(out);
+    o.opt_f64(k!("duration_ms"), r.duration_ms)?;
+    o.opt_f64(k!("billed_duration_ms"), r.billed_duration_ms)?;
+    o.opt_f64(k!("memory_size_mb"), r.memory_size_mb)?;
+    o.opt_f64(k!("max_memory_used_mb"), r.max_memory_used_mb)?;
+    o.opt_f64(k!("init_duration_ms"), r.init_duration_ms)?;
+    o.opt_f64(k!("restore_duration_ms"), r.restore_duration_ms)?;
+    o.opt_f64(
+        k!("billed_restore_duration_ms"),
+        r.billed_restore_duration_ms,
+    )?;
+    o.opt_str(k!("status"), r.status.as_deref());
+    o.opt_str(k!("error_type"), r.error_type.as_deref());
+    o.close();
+    Ok(())
+}
+
 impl EventView<'_> {
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut o = Obj::open(out);
         o.str(k!("name"), self.name.as_str());
         if let Some(e) = self.exception {
-            o.serde(k!("exception"), e)?;
+            write_exception(o.key(k!("exception")), e);
         }
         o.close();
         Ok(())
@@ -372,7 +414,7 @@ impl AwsAttributes<'_> {
             x.write_json(o.key(k!("xray")));
         }
         match &self.lambda {
-            Some(LambdaView::Report(r)) => o.serde(k!("lambda"), *r)?,
+            Some(LambdaView::Report(r)) => write_report(o.key(k!("lambda")), r)?,
             Some(LambdaView::Platform(p)) => o.serde(k!("lambda"), *p)?,
             None => {}
         }
@@ -421,6 +463,56 @@ mod tests {
     fn the_escape_scan_stops_at_exactly_the_bytes_that_have_an_escape() {
         for b in 0..=u8::MAX {
             assert_eq!(needs_escape(b), escape_of(b).is_some(), "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn reports_and_exceptions_are_written_like_serde_json() {
+        let full = Report {
+            duration_ms: Some(12.34),
+            billed_duration_ms: Some(13.0),
+            memory_size_mb: Some(128.0),
+            max_memory_used_mb: Some(70.0),
+            init_duration_ms: Some(0.1 + 0.2),
+            restore_duration_ms: Some(1e21),
+            billed_restore_duration_ms: Some(f64::NAN),
+            status: Some("timeout".into()),
+            error_type: Some("Runtime.\"Exit\"".into()),
+        };
+        for r in [
+            full,
+            Report::default(),
+            Report {
+                duration_ms: Some(2.0),
+                ..Report::default()
+            },
+        ] {
+            let mut out = Vec::new();
+            write_report(&mut out, &r).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&r).unwrap()
+            );
+        }
+        let stack = "Error: boom\n    at handler (/var/task/index.js:3:9)\t\u{1}\"q\"\\".repeat(40);
+        for e in [
+            ErrorInfo {
+                kind: Some("TypeError".into()),
+                message: Some("x \"y\"".into()),
+                stacktrace: Some(stack),
+            },
+            ErrorInfo::default(),
+            ErrorInfo {
+                message: Some("only".into()),
+                ..ErrorInfo::default()
+            },
+        ] {
+            let mut out = Vec::new();
+            write_exception(&mut out, &e);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&e).unwrap()
+            );
         }
     }
 
