@@ -1,7 +1,7 @@
 //! The NDJSON lines of `shiplog replay` (SPEC §4), written straight into a byte buffer.
 
 use serde::Serialize;
-use shiplog::document::Document;
+use shiplog::document::{write_json_str, Document};
 use shiplog::metrics::MetricDatum;
 use shiplog::pipeline::{RecordSummary, Sink};
 use shiplog::{metrics::MetricPoint, Rejection};
@@ -59,11 +59,6 @@ struct RejectedLine<'a> {
     record_id: Option<&'a str>,
     reason: &'static str,
     detail: &'a str,
-}
-
-fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json cannot fail writing a &str into a Vec.
-    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 impl Sink for NdjsonSink<'_> {
