@@ -8,6 +8,7 @@
 
 use crate::level::Level;
 use crate::model::{Kind, ParsedLine};
+use crate::parse::json::Member;
 use regex::Regex;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -158,7 +159,14 @@ impl Filter {
         }
         if let Some(fields) = line.fields.as_mut() {
             for v in fields.values_mut() {
-                self.redact_value(v);
+                match v {
+                    Member::Str(s) => {
+                        if let Cow::Owned(r) = self.redact(s) {
+                            *s = Cow::Owned(r);
+                        }
+                    }
+                    Member::Json(v) => self.redact_value(v),
+                }
             }
         }
         if let Some(err) = line.error.as_mut() {

@@ -385,7 +385,7 @@ impl AttributesView<'_> {
             write_json_map(o.key(k!("correlation")), ids.0);
         }
         if let Some(fields) = self.fields {
-            write_json_members(o.key(k!("fields")), fields.iter());
+            fields.write_json(o.key(k!("fields")));
         }
         let mut log = Obj::open(o.key(k!("log")));
         log.str(k!("format"), format_name(self.log.format));

@@ -78,7 +78,7 @@ mod tests {
         let multi = object_of("emf-02-powertools-multivalue");
         assert!(is_emf(&multi));
         let line = from_object(multi);
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(fields.get("TurbineReads"), Some(&json!([1.0, 8.0])));
         assert_eq!(fields.get("service"), Some(&json!("booking")));
 
@@ -87,7 +87,7 @@ mod tests {
         let line = from_object(cold);
         let origin = line.origin.unwrap();
         assert_eq!(origin.function_name.as_deref(), Some("test"));
-        let fields = line.fields.unwrap();
+        let fields = line.fields.unwrap().into_map();
         assert_eq!(
             fields.get("function_name"),
             Some(&json!("test")),

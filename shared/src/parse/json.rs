@@ -5,7 +5,11 @@
 //! line of 100 000 `[` can neither hit serde's recursion limit nor the stack: it is simply not
 //! an object line and ships as text.
 
-use crate::document::write_json_members;
+mod member;
+
+pub use member::Member;
+
+use crate::document::write_json_str;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -22,17 +26,17 @@ const MAX_MEMBER_ESTIMATE: usize = 64;
 /// The members of one JSON object line, in order, each key once (a repeated key keeps its first
 /// position and its last value, as `serde_json::Map` does).
 ///
-/// Keys are borrowed from the line when they have no escapes: the structured parsers take their
-/// well-known keys out by name, and only the members left over become an owned
-/// `Map<String, Value>` (`fields`), so a mapped key is never copied or hashed.
+/// Keys and string values are borrowed from the line when they have no escapes: the structured
+/// parsers take their well-known keys out by name, and the members left over are the line's
+/// `fields`, written out as they are, so a member is never copied or hashed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Entries<'a> {
-    members: Vec<(Cow<'a, str>, Value)>,
+    members: Vec<(Cow<'a, str>, Member<'a>)>,
 }
 
 impl<'a> Entries<'a> {
     /// The value of `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<&Member<'a>> {
         self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
@@ -52,7 +56,7 @@ impl<'a> Entries<'a> {
     }
 
     /// The members in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Member<'a>)> {
         self.members.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
@@ -62,13 +66,13 @@ impl<'a> Entries<'a> {
     }
 
     /// The values in order, for in-place rewriting (redaction).
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> + use<'_, 'a> {
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Member<'a>> {
         self.members.iter_mut().map(|(_, v)| v)
     }
 
     /// Sets `key` to `value`: a key already present keeps its position and takes the new value,
     /// a new key is appended (as `serde_json::Map::insert` with `preserve_order`).
-    pub fn insert(&mut self, key: Cow<'a, str>, value: Value) {
+    pub fn insert(&mut self, key: Cow<'a, str>, value: Member<'a>) {
         match self.members.iter_mut().find(|(k, _)| *k == key) {
             Some(member) => member.1 = value,
             None => self.members.push((key, value)),
@@ -77,7 +81,7 @@ impl<'a> Entries<'a> {
 
     /// Appends a member whose key the caller knows is not present yet (a key taken out of
     /// this same object earlier).
-    pub(crate) fn push_absent(&mut self, key: Cow<'a, str>, value: Value) {
+    pub(crate) fn push_absent(&mut self, key: Cow<'a, str>, value: Member<'a>) {
         debug_assert!(self.get(&key).is_none(), "{key} is already a member");
         self.members.push((key, value));
     }
@@ -95,7 +99,7 @@ impl<'a> Entries<'a> {
             members: self
                 .members
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.into_owned()), v))
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                 .collect(),
         }
     }
@@ -104,15 +108,29 @@ impl<'a> Entries<'a> {
     pub fn into_map(self) -> Map<String, Value> {
         let mut map = Map::with_capacity(self.members.len());
         for (k, v) in self.members {
-            map.insert(k.into_owned(), v);
+            map.insert(k.into_owned(), v.into_value());
         }
         map
+    }
+
+    /// Writes the object as `serde_json::to_writer` writes the same map (compact, in order).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (i, (key, value)) in self.members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, key);
+            out.push(b':');
+            value.write_json(out);
+        }
+        out.push(b'}');
     }
 
     /// The compact JSON text of the object, as `serde_json::to_string` writes the same map.
     pub fn to_json_string(&self) -> String {
         let mut out = Vec::new();
-        write_json_members(&mut out, self.iter());
+        self.write_json(&mut out);
         String::from_utf8(out).unwrap_or_default()
     }
 
@@ -132,7 +150,7 @@ impl<'a> Entries<'a> {
             return;
         }
         let mut at: HashMap<String, usize> = HashMap::with_capacity(members.len());
-        let mut unique: Vec<(Cow<'a, str>, Value)> = Vec::with_capacity(members.len());
+        let mut unique: Vec<(Cow<'a, str>, Member<'a>)> = Vec::with_capacity(members.len());
         for (k, v) in std::mem::take(&mut self.members) {
             match at.get(k.as_ref()).and_then(|&i| unique.get_mut(i)) {
                 Some(first) => first.1 = v,
@@ -150,7 +168,10 @@ impl From<Map<String, Value>> for Entries<'static> {
     /// The members of a map (keys owned): an object built in code rather than parsed.
     fn from(map: Map<String, Value>) -> Self {
         Entries {
-            members: map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+            members: map
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Member::from(v)))
+                .collect(),
         }
     }
 }
@@ -163,8 +184,8 @@ impl Serialize for Entries<'_> {
 }
 
 impl<'a> IntoIterator for Entries<'a> {
-    type Item = (Cow<'a, str>, Value);
-    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Value)>;
+    type Item = (Cow<'a, str>, Member<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Member<'a>)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.members.into_iter()
@@ -178,8 +199,9 @@ pub trait Members {
 }
 
 impl Members for Entries<'_> {
+    /// Only values that are not strings: the readers of this trait look for objects.
     fn member(&self, key: &str) -> Option<&Value> {
-        self.get(key)
+        self.get(key)?.as_json()
     }
 }
 
@@ -206,7 +228,7 @@ impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(self.capacity);
         while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
-            members.push((key, map.next_value::<Value>()?));
+            members.push((key, map.next_value::<Member<'a>>()?));
         }
         let mut entries = Entries { members };
         entries.dedupe();
@@ -334,8 +356,8 @@ mod tests {
     #[test]
     fn plain_object_parses_with_surrounding_whitespace() {
         let m = parse_object("   {\"level\":\"info\",\"message\":\"indented\"}\n", 64).unwrap();
-        assert_eq!(m.get("message"), Some(&json!("indented")));
-        assert_eq!(m.get("level"), Some(&json!("info")));
+        assert_eq!(m.get("message").and_then(Member::as_str), Some("indented"));
+        assert_eq!(m.get("level").and_then(Member::as_str), Some("info"));
     }
 
     #[test]
@@ -363,7 +385,7 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_the_last_value() {
         let m = parse_object("{\"a\":\"property\",\"a\":\"prop\"}", 64).unwrap();
-        assert_eq!(m.get("a"), Some(&json!("prop")));
+        assert_eq!(m.get("a").and_then(Member::as_str), Some("prop"));
         assert_eq!(m.len(), 1);
     }
 
@@ -377,7 +399,7 @@ mod tests {
             assert_eq!(obj.len(), members, "{text}");
             let keys: Vec<&str> = obj.iter().map(|(k, _)| k).collect();
             assert_eq!(keys[..3], ["k0", "k1", "k2"]);
-            assert_eq!(obj.get("k1"), Some(&json!("again")));
+            assert_eq!(obj.get("k1").and_then(Member::as_str), Some("again"));
             let serde: Map<String, Value> = serde_json::from_str(&text).unwrap();
             assert_eq!(obj.to_json_string(), serde_json::to_string(&serde).unwrap());
         }
@@ -413,7 +435,7 @@ mod tests {
     fn brackets_inside_strings_do_not_count_toward_depth() {
         let s = format!("{{\"msg\":\"{}\",\"q\":\"\\\"[[[\"}}", "[{".repeat(200));
         let m = parse_object(&s, 2).unwrap();
-        assert_eq!(m.get("q"), Some(&json!("\"[[[")));
+        assert_eq!(m.get("q").and_then(Member::as_str), Some("\"[[["));
     }
 
     #[test]
@@ -439,7 +461,19 @@ mod tests {
         #[test]
         fn entries_agree_with_serde_json_maps(
             members in proptest::collection::vec(
-                ("[a-d\\\\\"é]{0,3}", proptest::option::of(-5i64..5)),
+                (
+                    "[a-d\\\\\"é]{0,3}",
+                    prop_oneof![
+                        (-5i64..5).prop_map(|n| n.to_string()),
+                        Just("[1,{\"x\":null}]".to_owned()),
+                        Just("{\"k\":\"v\\\"w\"}".to_owned()),
+                        Just("true".to_owned()),
+                        Just("null".to_owned()),
+                        Just("-0.5e3".to_owned()),
+                        Just("18446744073709551615".to_owned()),
+                        "[a-d\\\\\"é\n\u{1}]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+                    ],
+                ),
                 0..24,
             ),
         ) {
@@ -447,13 +481,18 @@ mod tests {
                 "{{{}}}",
                 members
                     .iter()
-                    .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(),
-                                          v.map_or("[1,{\"x\":null}]".to_owned(), |n| n.to_string())))
+                    .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), v))
                     .collect::<Vec<_>>()
                     .join(",")
             );
             let serde: Map<String, Value> = serde_json::from_str(&text).unwrap();
             let entries = parse_object(&text, 8).unwrap();
+            for (_, member) in entries.iter() {
+                prop_assert!(!matches!(member, Member::Json(Value::String(_))), "strings are read as Str");
+                if let Member::Str(Cow::Owned(s)) = member {
+                    prop_assert!(s.contains(['\\', '"', '\n', '\u{1}']), "only escaped strings are copied: {:?}", s);
+                }
+            }
             prop_assert_eq!(entries.to_json_string(), serde_json::to_string(&serde).unwrap());
             prop_assert_eq!(
                 serde_json::to_string(&entries).unwrap(),
@@ -480,7 +519,7 @@ mod tests {
             let mut entries = Entries::from(map.clone());
             for (k, v) in &inserted {
                 map.insert(k.clone(), json!(v));
-                entries.insert(Cow::Borrowed(k.as_str()), json!(v));
+                entries.insert(Cow::Borrowed(k.as_str()), Member::from(json!(v)));
             }
             prop_assert_eq!(entries.keys().collect::<Vec<_>>(), map.keys().map(String::as_str).collect::<Vec<_>>());
             prop_assert_eq!(entries.into_map(), map);

@@ -12,7 +12,7 @@
 
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report, Trace};
-use crate::parse::json::Entries;
+use crate::parse::json::{Entries, Member};
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use serde_json::{Map, Value};
@@ -37,7 +37,7 @@ pub fn from_object(obj: Entries<'_>) -> Result<ParsedLine<'static>, Entries<'_>>
 /// `{"time": …, "type": "platform.<x>", "record": …}`.
 fn is_platform_record(obj: &Entries<'_>) -> bool {
     obj.get("type")
-        .and_then(Value::as_str)
+        .and_then(Member::as_str)
         .is_some_and(|t| t.starts_with(PLATFORM_PREFIX))
         && obj.contains_key("time")
         && obj.contains_key("record")

@@ -27,7 +27,7 @@ pub use ids::{header_trace, is_xray_id};
 use crate::level::Level;
 use crate::model::{Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, Trace};
 use crate::parse::emf;
-use crate::parse::json::Entries;
+use crate::parse::json::{Entries, Member};
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use keys::{Keys, Slot};
@@ -104,8 +104,8 @@ pub fn from_object(obj: Entries<'_>) -> ParsedLine<'_> {
     let facts = Facts::read(obj);
     let body = facts
         .message
-        .or_else(|| facts.error.as_deref().and_then(error_text))
-        .or(whole_json)
+        .or_else(|| facts.error.as_deref().and_then(error_text).map(Cow::Owned))
+        .or(whole_json.map(Cow::Owned))
         .unwrap_or_default();
     ParsedLine {
         kind: Kind::App,
@@ -113,7 +113,7 @@ pub fn from_object(obj: Entries<'_>) -> ParsedLine<'_> {
         timestamp: facts.timestamp,
         request_id: facts.request_id.map(Cow::Owned),
         level: facts.level.or(facts.implied_level),
-        body: Cow::Owned(body),
+        body,
         json: true,
         fields: non_empty(facts.fields),
         trace: facts.trace,
@@ -135,7 +135,7 @@ pub fn from_object(obj: Entries<'_>) -> ParsedLine<'_> {
 pub fn merge_into<'a>(line: &mut ParsedLine<'a>, obj: Entries<'a>) {
     let facts = Facts::read(obj);
     if let Some(message) = facts.message {
-        line.body = Cow::Owned(message);
+        line.body = message;
     }
     line.level = facts.level.or(line.level).or(facts.implied_level);
     if line.request_id.is_none() {
@@ -168,8 +168,9 @@ pub fn merge_into<'a>(line: &mut ParsedLine<'a>, obj: Entries<'a>) {
 
 /// What one JSON object states about its line, before it is applied to a [`ParsedLine`].
 struct Facts<'a> {
-    /// The message rendered as text, when the object has a message key.
-    message: Option<String>,
+    /// The message rendered as text, when the object has a message key (borrowed from the line
+    /// when it is a string without escapes).
+    message: Option<Cow<'a, str>>,
     /// Level stated by a level key.
     level: Option<Level>,
     /// Level implied when none is stated (CLEF default Information, ERROR for an error report).
@@ -192,11 +193,11 @@ impl<'a> Facts<'a> {
         let mut keys = Keys::new(obj, emf);
         let clef = CLEF_MARKERS.iter().any(|s| keys.has(*s));
         let message = keys.first_present(MESSAGE_KEYS).map(render_message);
-        let level = keys.take_first(LEVEL_KEYS, Level::from_json);
+        let level = keys.take_first(LEVEL_KEYS, level_of);
         let timestamp = if emf {
             emf_timestamp
         } else {
-            keys.take_first(TIMESTAMP_KEYS, timestamp_of)
+            keys.take_first(TIMESTAMP_KEYS, member_timestamp)
         };
         // The request-id key is consumed after the correlation ids are read: dazn lists
         // `awsRequestId` among its correlation ids too.
@@ -207,7 +208,7 @@ impl<'a> Facts<'a> {
             keys.take(slot);
             id
         });
-        let cold_start = keys.take_if(Slot::ColdStart, Value::as_bool);
+        let cold_start = keys.take_if(Slot::ColdStart, Member::as_bool);
         let origin = read_origin(&mut keys).map(Box::new);
         let error = error::read(&mut keys, message.as_deref()).map(Box::new);
         let implied_level = if clef {
@@ -237,12 +238,29 @@ fn has_message(obj: &Entries<'_>) -> bool {
         .any(|(k, v)| !v.is_null() && Slot::of(k).is_some_and(|s| MESSAGE_KEYS.contains(&s)))
 }
 
-/// A message value as display text: strings as they are, anything else as compact JSON
-/// (Powertools logs dicts as `message`).
-fn render_message(v: &Value) -> String {
+/// A message value as display text: strings as they are (borrowed from the line when they were
+/// read so), anything else as compact JSON (Powertools logs dicts as `message`).
+fn render_message<'a>(v: &Member<'a>) -> Cow<'a, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Member::Str(Cow::Borrowed(s)) => Cow::Borrowed(s),
+        Member::Str(Cow::Owned(s)) | Member::Json(Value::String(s)) => Cow::Owned(s.clone()),
+        Member::Json(other) => Cow::Owned(other.to_string()),
+    }
+}
+
+/// A level value: a word or a number (pino, bunyan).
+fn level_of(v: &Member<'_>) -> Option<Level> {
+    match v {
+        Member::Str(s) => Level::from_word(s),
+        Member::Json(v) => Level::from_json(v),
+    }
+}
+
+/// [`timestamp_of`] of a member value.
+fn member_timestamp(v: &Member<'_>) -> Option<EpochMillis> {
+    match v {
+        Member::Str(s) => time::parse_rfc3339ish(s),
+        Member::Json(v) => timestamp_of(v),
     }
 }
 
@@ -304,7 +322,7 @@ fn read_origin(keys: &mut Keys<'_>) -> Option<Origin> {
 }
 
 /// A non-blank string value, owned.
-fn non_empty_str(v: &Value) -> Option<String> {
+fn non_empty_str(v: &Member<'_>) -> Option<String> {
     v.as_str()
         .map(str::trim)
         .filter(|s| !s.is_empty())

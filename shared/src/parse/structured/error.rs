@@ -4,6 +4,7 @@
 
 use super::keys::{Keys, Slot};
 use crate::model::ErrorInfo;
+use crate::parse::json::Member;
 use serde_json::{Map, Value};
 
 /// Keys holding an error object `{name|type, message, stack}`.
@@ -30,10 +31,11 @@ pub(super) fn read(keys: &mut Keys<'_>, line_message: Option<&str>) -> Option<Er
 fn read_error_object(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     let slot = ERROR_OBJECT_KEYS.iter().copied().find(|s| {
         keys.get(*s)
+            .and_then(Member::as_json)
             .and_then(Value::as_object)
             .is_some_and(is_error_object)
     })?;
-    let Some(Value::Object(mut obj)) = keys.take(slot) else {
+    let Some(Member::Json(Value::Object(mut obj))) = keys.take(slot) else {
         return None;
     };
     let kind = ERROR_TYPE_SUBKEYS
@@ -49,7 +51,7 @@ fn read_error_object(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
         None => None,
     };
     if !obj.is_empty() {
-        keys.put_back(slot, Value::Object(obj));
+        keys.put_back(slot, Member::Json(Value::Object(obj)));
     }
     Some(with_stack_fallbacks(kind, message, stack))
 }
@@ -83,8 +85,8 @@ fn read_lambda_error(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
         return None;
     }
     let stacktrace = keys
-        .take_when(Slot::StackTrace, is_stack)
-        .and_then(stack_text);
+        .take_when(Slot::StackTrace, is_stack_member)
+        .and_then(|m| stack_text(m.into_value()));
     Some(ErrorInfo {
         kind,
         message,
@@ -118,7 +120,7 @@ fn read_python_exception(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
 
 /// Serilog `@x` / `Exception`: `System.InvalidOperationException: msg\n   at …`.
 fn read_dotnet_exception(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
-    let non_blank_string = |v: &Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
+    let non_blank_string = |v: &Member<'_>| v.as_str().is_some_and(|s| !s.trim().is_empty());
     let slot = DOTNET_EXCEPTION_KEYS
         .iter()
         .copied()
@@ -130,15 +132,14 @@ fn read_dotnet_exception(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
 /// pino v2: top-level `stack` (multi-line, first line `Type: message`) with an optional `type`.
 /// A `stack` that does not look like a stack trace (e.g. a CloudFormation stack name) is left.
 fn read_top_level_stack(keys: &mut Keys<'_>, line_message: Option<&str>) -> Option<ErrorInfo> {
-    let looks_like_stack = |v: &Value| {
+    let looks_like_stack = |v: &Member<'_>| {
         v.as_str().is_some_and(|s| {
             s.contains('\n') && s.lines().next().and_then(split_error_line).is_some()
         })
     };
-    let stack = match keys.take_when(Slot::Stack, looks_like_stack)? {
-        Value::String(s) => s,
-        _ => return None,
-    };
+    let stack = keys
+        .take_when(Slot::Stack, looks_like_stack)?
+        .into_string()?;
     let top_type = keys.take_string(Slot::Type);
     let first = stack.lines().next().and_then(split_error_line);
     let kind = top_type.or_else(|| first.map(|(k, _)| k.to_owned()));
@@ -173,6 +174,14 @@ fn with_stack_fallbacks(
 }
 
 /// True for a non-empty stack string or array of frames.
+/// [`is_stack`] of a member value.
+fn is_stack_member(v: &Member<'_>) -> bool {
+    match v {
+        Member::Str(s) => !s.is_empty(),
+        Member::Json(v) => is_stack(v),
+    }
+}
+
 fn is_stack(v: &Value) -> bool {
     match v {
         Value::String(s) => !s.is_empty(),

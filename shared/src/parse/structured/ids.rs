@@ -2,6 +2,7 @@
 
 use super::keys::{Keys, Slot};
 use crate::model::{Correlation, Trace};
+use crate::parse::json::Member;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -42,7 +43,7 @@ pub(super) fn read_trace(keys: &mut Keys<'_>) -> Trace<'static> {
     if let Some(t) = keys.take_first(GENERIC_TRACE_KEYS, |v| shaped_trace(v.as_str()?)) {
         return t;
     }
-    let tracing = |v: &Value| header_trace(v.get("value")?.as_str()?);
+    let tracing = |v: &Member<'_>| header_trace(v.get("value")?.as_str()?);
     keys.take_if(Slot::Tracing, tracing).unwrap_or_default()
 }
 
@@ -116,7 +117,9 @@ pub fn is_xray_id(s: &str) -> bool {
 /// `awsRequestId` is just a request id.
 pub(super) fn read_correlation(keys: &mut Keys<'_>) -> Option<Correlation> {
     let mut ids = Map::new();
-    let powertools = keys.take_if(Slot::CorrelationId, |v| (!v.is_null()).then(|| v.clone()));
+    let powertools = keys
+        .take_when(Slot::CorrelationId, |v| !v.is_null())
+        .map(Member::into_value);
     let mut primary = powertools.as_ref().and_then(id_text);
     if let Some(v) = powertools {
         ids.insert(Slot::CorrelationId.name().to_owned(), v);
@@ -138,11 +141,11 @@ fn read_dazn(keys: &mut Keys<'_>, ids: &mut Map<String, Value>) {
     ids.extend(
         keys.take_dazn()
             .into_iter()
-            .map(|(k, v)| (k.into_owned(), v)),
+            .map(|(k, v)| (k.into_owned(), v.into_value())),
     );
     for slot in DAZN_EXTRA_KEYS {
         if let Some(v) = keys.take(*slot) {
-            ids.insert(slot.name().to_owned(), v);
+            ids.insert(slot.name().to_owned(), v.into_value());
         }
     }
 }

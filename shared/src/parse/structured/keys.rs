@@ -5,8 +5,7 @@
 //! object (a B-tree node is searched linearly): more than parsing the line. Instead every key is
 //! classified once by a `match` on string literals (a length switch plus fixed-size compares).
 
-use crate::parse::json::Entries;
-use serde_json::Value;
+use crate::parse::json::{Entries, Member};
 use std::borrow::Cow;
 
 /// Declares [`Slot`] with the key name of each variant, from one list.
@@ -146,13 +145,13 @@ pub(super) const DAZN_CORRELATION_PREFIX: &str = "x-correlation-";
 /// the slots hold copies and the fields stay the whole object.
 pub(super) struct Keys<'a> {
     fields: Entries<'a>,
-    slots: [Option<Value>; Slot::COUNT],
+    slots: [Option<Member<'a>>; Slot::COUNT],
     /// Slots whose key stays in `fields` (see [`Slot::stays_in_fields`]) and was present.
     staying: u64,
     /// Slots that were filled at some point (so [`Keys::finish`] visits only those).
     filled: u64,
     /// dazn `x-correlation-*` keys, in key order.
-    dazn: Vec<(Cow<'a, str>, Value)>,
+    dazn: Vec<(Cow<'a, str>, Member<'a>)>,
     keep_all: bool,
 }
 
@@ -208,7 +207,7 @@ impl<'a> Keys<'a> {
     }
 
     /// The value of a slot, if the key was present (and is not consumed yet).
-    pub(super) fn get(&self, slot: Slot) -> Option<&Value> {
+    pub(super) fn get(&self, slot: Slot) -> Option<&Member<'a>> {
         if self.staying & slot.bit() != 0 {
             return self.fields.get(slot.name());
         }
@@ -222,7 +221,7 @@ impl<'a> Keys<'a> {
 
     /// Consumes a slot and hands its value over. Keys that stay in `fields` are never handed
     /// over.
-    pub(super) fn take(&mut self, slot: Slot) -> Option<Value> {
+    pub(super) fn take(&mut self, slot: Slot) -> Option<Member<'a>> {
         self.slots[slot as usize].take()
     }
 
@@ -230,8 +229,8 @@ impl<'a> Keys<'a> {
     pub(super) fn take_when(
         &mut self,
         slot: Slot,
-        accept: impl Fn(&Value) -> bool,
-    ) -> Option<Value> {
+        accept: impl Fn(&Member<'a>) -> bool,
+    ) -> Option<Member<'a>> {
         if self.get(slot).is_some_and(accept) {
             self.take(slot)
         } else {
@@ -241,14 +240,11 @@ impl<'a> Keys<'a> {
 
     /// Consumes a slot holding a string and hands the string over.
     pub(super) fn take_string(&mut self, slot: Slot) -> Option<String> {
-        match self.take_when(slot, Value::is_string)? {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
+        self.take_when(slot, Member::is_string)?.into_string()
     }
 
     /// Puts a (possibly reduced) value back: it returns to the fields at [`Keys::finish`].
-    pub(super) fn put_back(&mut self, slot: Slot, value: Value) {
+    pub(super) fn put_back(&mut self, slot: Slot, value: Member<'a>) {
         self.filled |= slot.bit();
         self.slots[slot as usize] = Some(value);
     }
@@ -257,7 +253,7 @@ impl<'a> Keys<'a> {
     pub(super) fn take_if<T>(
         &mut self,
         slot: Slot,
-        read: impl Fn(&Value) -> Option<T>,
+        read: impl Fn(&Member<'a>) -> Option<T>,
     ) -> Option<T> {
         let found = self.get(slot).and_then(read)?;
         self.slots[slot as usize] = None;
@@ -268,13 +264,13 @@ impl<'a> Keys<'a> {
     pub(super) fn take_first<T>(
         &mut self,
         slots: &[Slot],
-        read: impl Fn(&Value) -> Option<T>,
+        read: impl Fn(&Member<'a>) -> Option<T>,
     ) -> Option<T> {
         slots.iter().find_map(|s| self.take_if(*s, &read))
     }
 
     /// The first of `slots` that is present and not `null`; it is NOT consumed.
-    pub(super) fn first_present(&self, slots: &[Slot]) -> Option<&Value> {
+    pub(super) fn first_present(&self, slots: &[Slot]) -> Option<&Member<'a>> {
         slots
             .iter()
             .find_map(|s| self.get(*s).filter(|v| !v.is_null()))
@@ -286,7 +282,7 @@ impl<'a> Keys<'a> {
     }
 
     /// Consumes the dazn `x-correlation-*` keys.
-    pub(super) fn take_dazn(&mut self) -> Vec<(Cow<'a, str>, Value)> {
+    pub(super) fn take_dazn(&mut self) -> Vec<(Cow<'a, str>, Member<'a>)> {
         std::mem::take(&mut self.dazn)
     }
 
@@ -345,13 +341,13 @@ mod tests {
     fn consumed_slots_leave_and_keep_all_keeps_everything() {
         let obj = parse_object(r#"{"level": "info", "a": 1}"#, 8).unwrap();
         let mut keys = Keys::new(obj.clone(), false);
-        assert_eq!(keys.take(Slot::Level), Some(json!("info")));
+        assert_eq!(keys.take(Slot::Level), Some(Member::Str("info".into())));
         assert_eq!(
             keys.finish().into_map(),
             json!({"a": 1}).as_object().cloned().unwrap()
         );
         let mut kept = Keys::new(obj.clone(), true);
-        assert_eq!(kept.take(Slot::Level), Some(json!("info")));
+        assert_eq!(kept.take(Slot::Level), Some(Member::Str("info".into())));
         assert_eq!(kept.finish(), obj, "the same members in the same order");
     }
 }

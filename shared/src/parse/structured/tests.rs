@@ -188,7 +188,8 @@ fn normalised_timestamp(oracle: &str) -> String {
 fn check_fields(id: &str, line: &ParsedLine<'_>, want: &Value) {
     let got = line
         .fields
-        .as_ref()
+        .clone()
+        .map(Entries::into_map)
         .unwrap_or_else(|| panic!("{id}: no fields"));
     for (k, v) in want.as_object().unwrap() {
         assert_eq!(got.get(k), Some(v), "{id}: fields.{k} in {got:?}");
@@ -313,7 +314,7 @@ fn request_id_key_precedence_is_deterministic() {
         line.request_id.as_deref(),
         Some("5e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b")
     );
-    let fields = line.fields.unwrap();
+    let fields = line.fields.unwrap().into_map();
     assert!(
         !fields.contains_key("AWSRequestId"),
         "used key leaves fields"
@@ -365,7 +366,7 @@ fn numeric_and_log4j2_instant_timestamps_are_read() {
 #[test]
 fn mapped_keys_leave_fields_and_the_rest_stays() {
     let (line, _) = parse(&record(POWERTOOLS_PY, "ptpy-01-inject-context").message);
-    let fields = line.fields.unwrap();
+    let fields = line.fields.unwrap().into_map();
     for gone in [
         "level",
         "timestamp",
@@ -400,7 +401,10 @@ fn line_without_message_ships_its_whole_json_as_body() {
     let body: Value = serde_json::from_str(&line.body).unwrap();
     assert_eq!(body["m"], json!("aws.lambda.enhanced.invocations"));
     assert_eq!(body["v"], json!(1));
-    assert_eq!(line.fields.unwrap().get("e"), Some(&json!(1583425836.114)));
+    assert_eq!(
+        line.fields.unwrap().into_map().get("e"),
+        Some(&json!(1583425836.114))
+    );
 }
 
 #[test]
@@ -440,7 +444,10 @@ fn dazn_string_level_wins_over_numeric_level() {
         Some(Level::Error),
         "unreadable level falls through"
     );
-    assert_eq!(line.fields.unwrap().get("level"), Some(&json!("loud")));
+    assert_eq!(
+        line.fields.unwrap().into_map().get("level"),
+        Some(&json!("loud"))
+    );
 }
 
 #[test]
@@ -457,7 +464,7 @@ fn error_object_keeps_unmapped_subkeys_in_fields() {
         .stacktrace
         .unwrap()
         .starts_with("Error: Unexpected error #1\n    at lambdaHandler"));
-    let fields = line.fields.unwrap();
+    let fields = line.fields.unwrap().into_map();
     assert_eq!(
         fields.get("error"),
         Some(&json!({"location": "/path/to/my/source-code/my-service/handler.ts:18"}))
@@ -494,7 +501,7 @@ fn string_error_values_stay_fields_not_errors() {
         "error": "SecretUnavailableError"}));
     assert!(line.error.is_none());
     assert_eq!(
-        line.fields.unwrap().get("error"),
+        line.fields.unwrap().into_map().get("error"),
         Some(&json!("SecretUnavailableError"))
     );
 }
@@ -521,7 +528,10 @@ fn serilog_exception_and_default_level() {
 fn a_stack_key_that_is_not_a_stack_trace_stays_a_field() {
     let line = line_of(json!({"msg": "deployed", "stack": "prod-api"}));
     assert!(line.error.is_none());
-    assert_eq!(line.fields.unwrap().get("stack"), Some(&json!("prod-api")));
+    assert_eq!(
+        line.fields.unwrap().into_map().get("stack"),
+        Some(&json!("prod-api"))
+    );
 }
 
 #[test]
@@ -547,7 +557,7 @@ fn generic_trace_ids_are_read_only_when_xray_shaped() {
 #[test]
 fn dazn_correlation_keys_leave_fields_and_x_correlation_id_is_primary() {
     let (line, _) = parse(&record(NODEJS, "node-17-dazn-logger").message);
-    let fields = line.fields.unwrap();
+    let fields = line.fields.unwrap().into_map();
     for gone in [
         "x-correlation-id",
         "awsRequestId",
@@ -595,7 +605,7 @@ fn placeholder_request_ids_fall_through_to_the_next_key() {
 fn implausible_or_invalid_timestamps_are_absent_and_kept_in_fields() {
     let line = line_of(json!({"msg": "x", "time": 100, "timestamp": "yesterday"}));
     assert_eq!(line.timestamp, None);
-    let fields = line.fields.unwrap();
+    let fields = line.fields.unwrap().into_map();
     assert_eq!(fields.get("time"), Some(&json!(100)));
     assert_eq!(fields.get("timestamp"), Some(&json!("yesterday")));
 }
