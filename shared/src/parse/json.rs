@@ -236,34 +236,16 @@ impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
     }
 }
 
-/// An object key, borrowed when it has no escapes.
+/// An object key, borrowed when it has no escapes (read as a string [`Member`]).
 struct Key<'a>(Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor(std::marker::PhantomData))
-    }
-}
-
-struct KeyVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
-    type Value = Key<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(v)))
+        match member::deserialize_str(deserializer)? {
+            Member::Str(key) => Ok(Key(key)),
+            // serde_json hands object keys over as strings only.
+            Member::Json(_) => Err(de::Error::custom("an object key that is not a string")),
+        }
     }
 }
 

@@ -127,6 +127,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
     }
 }
 
+/// Reads a string (an object key) the way member values are read: borrowed unless escaped.
+pub(super) fn deserialize_str<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Member<'a>, D::Error> {
+    deserializer.deserialize_str(MemberVisitor(std::marker::PhantomData))
+}
+
 /// Reads a member value as serde_json reads a `Value`, except that a string is kept borrowed.
 struct MemberVisitor<'a>(std::marker::PhantomData<&'a ()>);
 
