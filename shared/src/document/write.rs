@@ -112,14 +112,19 @@ pub fn write_json_value(out: &mut Vec<u8>, value: &Value) {
 
 /// Writes a JSON object of `members`, as [`write_json_value`].
 pub fn write_json_map(out: &mut Vec<u8>, members: &Map<String, Value>) {
-    write_json_members(out, members.iter().map(|(k, v)| (k.as_str(), v)));
+    write_json_members(
+        out,
+        members.iter().map(|(k, v)| (k.as_str(), v)),
+        write_json_value,
+    );
 }
 
-/// Writes a JSON object of `members` (in the order given, keys escaped), as
-/// [`write_json_value`]: for maps and for member lists alike.
-pub fn write_json_members<'m>(
+/// Writes a JSON object of `members` as serde_json writes one (compact, in the order given,
+/// keys escaped), each value by `write_value`: for maps and for member lists alike.
+pub fn write_json_members<'m, V>(
     out: &mut Vec<u8>,
-    members: impl IntoIterator<Item = (&'m str, &'m Value)>,
+    members: impl IntoIterator<Item = (&'m str, V)>,
+    mut write_value: impl FnMut(&mut Vec<u8>, V),
 ) {
     out.push(b'{');
     for (i, (key, value)) in members.into_iter().enumerate() {
@@ -128,7 +133,7 @@ pub fn write_json_members<'m>(
         }
         write_json_str(out, key);
         out.push(b':');
-        write_json_value(out, value);
+        write_value(out, value);
     }
     out.push(b'}');
 }

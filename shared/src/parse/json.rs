@@ -9,7 +9,7 @@ mod member;
 
 pub use member::Member;
 
-use crate::document::write_json_str;
+use crate::document::write_json_members;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -115,16 +115,7 @@ impl<'a> Entries<'a> {
 
     /// Writes the object as `serde_json::to_writer` writes the same map (compact, in order).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        for (i, (key, value)) in self.members.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_str(out, key);
-            out.push(b':');
-            value.write_json(out);
-        }
-        out.push(b'}');
+        write_json_members(out, self.iter(), |out, value| value.write_json(out));
     }
 
     /// The compact JSON text of the object, as `serde_json::to_string` writes the same map.

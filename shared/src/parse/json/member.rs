@@ -29,14 +29,6 @@ impl<'a> Member<'a> {
         }
     }
 
-    /// The string with the lifetime of the line, when the value is a string borrowed from it.
-    pub fn as_borrowed_str(&self) -> Option<&'a str> {
-        match self {
-            Member::Str(Cow::Borrowed(s)) => Some(s),
-            _ => None,
-        }
-    }
-
     /// True for a string value.
     pub fn is_string(&self) -> bool {
         self.as_str().is_some()

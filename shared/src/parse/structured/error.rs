@@ -174,19 +174,19 @@ fn with_stack_fallbacks(
 }
 
 /// True for a non-empty stack string or array of frames.
-/// [`is_stack`] of a member value.
-fn is_stack_member(v: &Member<'_>) -> bool {
-    match v {
-        Member::Str(s) => !s.is_empty(),
-        Member::Json(v) => is_stack(v),
-    }
-}
-
 fn is_stack(v: &Value) -> bool {
     match v {
         Value::String(s) => !s.is_empty(),
         Value::Array(frames) => frames.iter().any(Value::is_string),
         _ => false,
+    }
+}
+
+/// [`is_stack`] of a member value.
+fn is_stack_member(v: &Member<'_>) -> bool {
+    match v {
+        Member::Str(s) => !s.is_empty(),
+        Member::Json(v) => is_stack(v),
     }
 }
 
