@@ -1,4 +1,5 @@
-//! Arbitrary bytes as an already-decoded subscription payload.
+//! Arbitrary bytes as an already-decoded subscription payload; where the direct payload reader
+//! answers, it must answer exactly what the serde reader does.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -8,4 +9,8 @@ mod common;
 fuzz_target!(|data: &[u8]| {
     common::run(data);
     let _ = shiplog::decode::parse_message(data, &shiplog::limits::Limits::default());
+    assert!(
+        shiplog::decode::message::direct_reader_agrees(data),
+        "the direct reader disagrees with serde"
+    );
 });

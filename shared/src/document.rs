@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 mod write;
 
+pub(crate) use write::next_escape;
 pub use write::{write_json_members, write_json_str, write_json_value};
 
 /// Facts shared by every document of one batch (`resource.*`).

@@ -7,7 +7,13 @@
 //!
 //! Payloads with invalid UTF-8 inside a string are re-read from their lossy UTF-8 form (U+FFFD
 //! replaces the bad bytes); the batch then owns its strings.
+//!
+//! Two readers: `direct` reads the shape CloudWatch Logs writes byte by byte and gives up on
+//! anything else, `wire` (serde) reads every payload; the serde reader decides whenever the
+//! direct one gives up, and the two are held together by tests and the `decoded_batch` fuzz
+//! target.
 
+mod direct;
 mod wire;
 
 use super::lenient::{document_kind, starts_like_object, JsonKind, JsonScalar, Slot};
@@ -94,13 +100,45 @@ fn read_payload<'a>(
     };
     let (read, arena): (_, &'a str) = match arena {
         Some(arena) => {
-            let read = wire::read(text, Some(&mut *arena));
+            let read = read_wire(text, Some(&mut *arena));
             (read, arena.as_str())
         }
-        None => (wire::read(text, None), ""),
+        None => (read_wire(text, None), ""),
     };
     read.map_err(|e| invalid_json(&e))
         .and_then(|wire| into_message(wire, arena))
+}
+
+/// The payload read by the direct reader when it has the common shape, else by serde.
+fn read_wire<'a>(
+    text: &'a str,
+    mut arena: Option<&mut String>,
+) -> Result<PayloadWire<'a>, serde_json::Error> {
+    match direct::read(text, arena.as_deref_mut()) {
+        Some(wire) => Ok(wire),
+        None => wire::read(text, arena),
+    }
+}
+
+/// Whether the direct reader, where it answers for `payload`, answers exactly what the serde
+/// reader does (the same events, rejections and arena text); `true` when it gives the payload up
+/// or the payload is not UTF-8. For the fuzz target that holds the two readers together.
+#[doc(hidden)]
+pub fn direct_reader_agrees(payload: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(payload) else {
+        return true;
+    };
+    let mut direct_arena = String::new();
+    let Some(direct) = direct::read(text, Some(&mut direct_arena)) else {
+        return direct_arena.is_empty();
+    };
+    let mut serde_arena = String::new();
+    let Ok(serde) = wire::read(text, Some(&mut serde_arena)) else {
+        return false;
+    };
+    let direct = format!("{:?}", into_message(direct, &direct_arena));
+    let serde = format!("{:?}", into_message(serde, &serde_arena));
+    direct == serde && direct_arena == serde_arena
 }
 
 /// Re-reads a payload that is not valid UTF-8 from its lossy form; the result owns its strings.
