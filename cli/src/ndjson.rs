@@ -25,7 +25,9 @@ pub struct NdjsonSink<'p> {
     pub documents: usize,
     /// Record summaries.
     pub records: Vec<RecordSummary>,
-    scratch: String,
+    /// The index name of `index_day` (documents of a batch share their day).
+    index_name: String,
+    index_day: Option<i64>,
 }
 
 impl<'p> NdjsonSink<'p> {
@@ -39,7 +41,8 @@ impl<'p> NdjsonSink<'p> {
             rejections_by_reason: BTreeMap::new(),
             documents: 0,
             records: Vec::new(),
-            scratch: String::new(),
+            index_name: String::new(),
+            index_day: None,
         }
     }
 
@@ -63,11 +66,15 @@ struct RejectedLine<'a> {
 
 impl Sink for NdjsonSink<'_> {
     fn document(&mut self, doc: &Document<'_>) {
-        self.scratch.clear();
-        doc.write_index_name(self.index_prefix, &mut self.scratch);
+        let day = doc.index_day();
+        if self.index_day != Some(day) {
+            self.index_name.clear();
+            doc.write_index_name(self.index_prefix, &mut self.index_name);
+            self.index_day = Some(day);
+        }
         self.out
             .extend_from_slice(b"{\"type\":\"document\",\"index\":");
-        write_json_str(&mut self.out, &self.scratch);
+        write_json_str(&mut self.out, &self.index_name);
         self.out.extend_from_slice(b",\"id\":");
         write_json_str(&mut self.out, doc.id);
         self.out.extend_from_slice(b",\"source\":");
@@ -140,5 +147,43 @@ pub fn write_metric_lines(out: &mut Vec<u8>, datums: &[MetricDatum]) {
         if serde_json::to_writer(&mut *out, &line).is_ok() {
             out.push(b'\n');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shiplog::pipeline::{Pipeline, PipelineConfig};
+
+    #[test]
+    fn each_document_line_names_the_index_of_its_own_day() {
+        // 2023-11-14T23:59:59.999Z, then the next millisecond (a new day), then the first day again.
+        let payload = r#"{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/f","logStream":"s","subscriptionFilters":[],"logEvents":[
+            {"id":"a","timestamp":1700006399999,"message":"one"},
+            {"id":"b","timestamp":1700006400000,"message":"two"},
+            {"id":"c","timestamp":1700006399000,"message":"three"}]}"#;
+        let mut sink = NdjsonSink::new("logs", "input.json");
+        Pipeline::new(PipelineConfig::default())
+            .process_input(payload.as_bytes(), &mut sink)
+            .unwrap();
+        let indices: Vec<(String, String)> = String::from_utf8(sink.out)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                (
+                    v["id"].as_str().unwrap().to_owned(),
+                    v["index"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            indices,
+            [
+                ("a".to_owned(), "logs-2023.11.14".to_owned()),
+                ("b".to_owned(), "logs-2023.11.15".to_owned()),
+                ("c".to_owned(), "logs-2023.11.14".to_owned()),
+            ]
+        );
     }
 }

@@ -143,6 +143,12 @@ impl<'r> Document<'r> {
         self.line.timestamp.unwrap_or(self.observed)
     }
 
+    /// The UTC day (days since the epoch) of the CloudWatch event, which names its index: writers
+    /// keep the last index name and build it again only when this changes.
+    pub fn index_day(&self) -> i64 {
+        self.observed.0.div_euclid(MS_PER_DAY)
+    }
+
     /// Daily index `<prefix>-YYYY.MM.DD` by the CloudWatch event's UTC date, so a re-delivered
     /// event always lands in the same index with the same `_id`.
     pub fn index_name(&self, prefix: &str) -> String {
@@ -163,6 +169,9 @@ impl<'r> Document<'r> {
         push_padded(out, d, 2);
     }
 }
+
+/// Milliseconds in a UTC day.
+const MS_PER_DAY: i64 = 86_400_000;
 
 /// Pushes `v` in decimal, left-padded with zeros to `width` digits (no allocation: this runs
 /// once per document).

@@ -136,9 +136,6 @@ pub struct BulkBodyBuilder {
 /// room of a chunk that closes early is given back).
 const OPEN_ITEMS_RESERVE: usize = 5_000;
 
-/// Milliseconds in a UTC day (daily indices).
-const MS_PER_DAY: i64 = 86_400_000;
-
 impl BulkBodyBuilder {
     /// A builder writing indices `<index_prefix>-YYYY.MM.DD`, gzip'ing its chunks.
     pub fn new(index_prefix: &str, limits: ChunkLimits) -> Self {
@@ -181,7 +178,7 @@ impl BulkBodyBuilder {
     /// would take it over the byte bound (a document larger than the bound travels alone), and
     /// after, when it reached a bound.
     pub fn push_document(&mut self, doc: &Document<'_>) {
-        let day = doc.observed.0.div_euclid(MS_PER_DAY);
+        let day = doc.index_day();
         if self.index_day != Some(day) {
             self.index_name = Arc::from(doc.index_name(&self.index_prefix));
             self.index_day = Some(day);
