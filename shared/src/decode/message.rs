@@ -13,6 +13,7 @@
 //! direct one gives up, and the two are held together by tests and the `decoded_batch` fuzz
 //! target.
 
+mod cursor;
 mod direct;
 mod wire;
 

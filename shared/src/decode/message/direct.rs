@@ -1,6 +1,7 @@
 //! A direct reader for the payload shape CloudWatch Logs writes, tried before the serde reader
 //! ([`super::wire::read`]): string keys and values, `logEvents` objects of exactly `id`,
-//! `timestamp` (digits) and `message`, read byte by byte without serde's per-escape calls.
+//! `timestamp` (digits) and `message` (and the `extractedFields` of filter patterns with fields),
+//! read byte by byte ([`Cursor`]) without serde's per-escape calls.
 //!
 //! The subscription payloads of text runtimes are mostly escapes (`\t`, `\n`, `\"` every few
 //! bytes); serde_json pays a call per escaped segment and copies each string twice (its scratch,
@@ -13,9 +14,9 @@
 //! together where this one answers.
 
 use super::super::lenient::{JsonScalar, Slot};
+use super::cursor::Cursor;
 use super::wire::{EventList, PayloadWire};
 use super::{read_event, EventParts, MessageText};
-use crate::document::next_escape;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -25,9 +26,7 @@ pub(super) fn read<'a>(text: &'a str, arena: Option<&mut String>) -> Option<Payl
     let mut arena = arena;
     let mark = arena.as_deref().map_or(0, String::len);
     let wire = Reader {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
+        json: Cursor::new(text),
         arena: arena.as_deref_mut(),
     }
     .payload();
@@ -39,15 +38,13 @@ pub(super) fn read<'a>(text: &'a str, arena: Option<&mut String>) -> Option<Payl
     wire
 }
 
-/// A cursor over the payload; every method returns `None` to give up.
+/// The payload's cursor and the arena its messages are unescaped into.
 struct Reader<'t, 's> {
-    text: &'t str,
-    bytes: &'t [u8],
-    at: usize,
+    json: Cursor<'t>,
     arena: Option<&'s mut String>,
 }
 
-/// `"key":` followed by its value, for the keys this reader knows.
+/// The keys of a payload object.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum PayloadKey {
     MessageType,
@@ -59,161 +56,17 @@ enum PayloadKey {
 }
 
 impl<'t> Reader<'t, '_> {
-    /// The next byte that is not JSON whitespace (the cursor left on it).
-    fn peek(&mut self) -> Option<u8> {
-        while let Some(&b) = self.bytes.get(self.at) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(b);
-            }
-            self.at += 1;
-        }
-        None
-    }
-
-    /// Consumes `byte` (after whitespace).
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    /// After a member or element: `true` on `,` (another one follows), `false` on `close`.
-    fn more(&mut self, close: u8) -> Option<bool> {
-        match self.peek()? {
-            b',' => {
-                self.at += 1;
-                Some(true)
-            }
-            b if b == close => {
-                self.at += 1;
-                Some(false)
-            }
-            _ => None,
-        }
-    }
-
-    /// A string without escapes, borrowed from the payload.
-    fn plain_str(&mut self) -> Option<&'t str> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let end = next_escape(self.bytes, start)?;
-        if self.bytes.get(end) != Some(&b'"') {
-            return None;
-        }
-        self.at = end + 1;
-        self.text.get(start..end)
-    }
-
-    /// A string with or without escapes; escapes are unescaped into `out` (nothing is written
-    /// when there are none). Returns the borrowed text when it had no escapes.
-    fn str_into(&mut self, out: &mut String) -> Option<Option<&'t str>> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let mut from = start;
-        loop {
-            let at = next_escape(self.bytes, from)?;
-            match self.bytes.get(at)? {
-                b'"' => {
-                    self.at = at + 1;
-                    if from == start {
-                        return Some(Some(self.text.get(start..at)?));
-                    }
-                    out.push_str(self.text.get(from..at)?);
-                    return Some(None);
-                }
-                b'\\' => {
-                    out.push_str(self.text.get(from..at)?);
-                    self.at = at + 1;
-                    self.escape(out)?;
-                    from = self.at;
-                }
-                // A raw control character: invalid JSON.
-                _ => return None,
-            }
-        }
-    }
-
-    /// One escape after its `\`, pushed onto `out`.
-    fn escape(&mut self, out: &mut String) -> Option<()> {
-        let b = *self.bytes.get(self.at)?;
-        self.at += 1;
-        let c = match b {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => self.unicode_escape()?,
-            _ => return None,
-        };
-        out.push(c);
-        Some(())
-    }
-
-    /// The character of `\uXXXX` (the `\u` consumed), a surrogate pair read as one character.
-    /// A lone surrogate is left to the serde reader (which rejects it).
-    fn unicode_escape(&mut self) -> Option<char> {
-        let first = self.hex4()?;
-        if !(0xD800..0xDC00).contains(&first) {
-            return char::from_u32(first);
-        }
-        if self.bytes.get(self.at..self.at + 2)? != b"\\u" {
-            return None;
-        }
-        self.at += 2;
-        let second = self.hex4()?;
-        if !(0xDC00..0xE000).contains(&second) {
-            return None;
-        }
-        char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
-    }
-
-    /// Four hex digits.
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.bytes.get(self.at..self.at + 4)?;
-        let mut n = 0u32;
-        for &d in digits {
-            n = n * 16 + char::from(d).to_digit(16)?;
-        }
-        self.at += 4;
-        Some(n)
-    }
-
-    /// A non-negative integer of plain digits (no sign, fraction, exponent or leading zero), as
-    /// serde_json reads it into a `u64`.
-    fn digits(&mut self) -> Option<u64> {
-        self.peek()?;
-        let start = self.at;
-        let mut n = 0u64;
-        while let Some(&d) = self.bytes.get(self.at) {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-            self.at += 1;
-        }
-        let len = self.at - start;
-        let leading_zero = len > 1 && self.bytes.get(start) == Some(&b'0');
-        let fraction_or_exponent = matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E'));
-        (len > 0 && !leading_zero && !fraction_or_exponent).then_some(n)
-    }
-
     /// A value of a key this reader does not use: a string or an array of strings.
     fn skip_value(&mut self) -> Option<()> {
-        let mut sink = String::new();
-        if self.peek()? != b'[' {
-            return self.str_into(&mut sink).map(drop);
+        if self.json.peek()? != b'[' {
+            return self.json.str().map(drop);
         }
-        self.at += 1;
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.json.open(b'[', b']')? {
             return Some(());
         }
         loop {
-            sink.clear();
-            self.str_into(&mut sink)?;
-            if !self.more(b']')? {
+            self.json.str()?;
+            if !self.json.more(b']')? {
                 return Some(());
             }
         }
@@ -221,25 +74,21 @@ impl<'t> Reader<'t, '_> {
 
     /// An object of string values (`extractedFields`).
     fn skip_string_object(&mut self) -> Option<()> {
-        let mut sink = String::new();
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.json.open(b'{', b'}')? {
             return Some(());
         }
         loop {
-            sink.clear();
-            self.str_into(&mut sink)?;
-            self.eat(b':')?;
-            self.str_into(&mut sink)?;
-            if !self.more(b'}')? {
+            self.json.str()?;
+            self.json.eat(b':')?;
+            self.json.str()?;
+            if !self.json.more(b'}')? {
                 return Some(());
             }
         }
     }
 
     fn payload_key(&mut self) -> Option<PayloadKey> {
-        let key = match self.plain_str()? {
+        let key = match self.json.plain_str()? {
             "messageType" => PayloadKey::MessageType,
             "owner" => PayloadKey::Owner,
             "logGroup" => PayloadKey::LogGroup,
@@ -247,7 +96,7 @@ impl<'t> Reader<'t, '_> {
             "logEvents" => PayloadKey::LogEvents,
             _ => PayloadKey::Other,
         };
-        self.eat(b':')?;
+        self.json.eat(b':')?;
         Some(key)
     }
 
@@ -255,8 +104,7 @@ impl<'t> Reader<'t, '_> {
     fn payload(mut self) -> Option<PayloadWire<'t>> {
         let mut strings: [Option<&'t str>; 4] = [None; 4];
         let mut log_events = None;
-        self.eat(b'{')?;
-        if self.peek()? != b'}' {
+        if !self.json.open(b'{', b'}')? {
             loop {
                 let key = self.payload_key()?;
                 let slot = match key {
@@ -268,7 +116,7 @@ impl<'t> Reader<'t, '_> {
                 };
                 match (key, slot.and_then(|i| strings.get_mut(i))) {
                     (_, Some(value)) => {
-                        if value.replace(self.plain_str()?).is_some() {
+                        if value.replace(self.json.plain_str()?).is_some() {
                             return None;
                         }
                     }
@@ -279,14 +127,12 @@ impl<'t> Reader<'t, '_> {
                     }
                     _ => self.skip_value()?,
                 }
-                if !self.more(b'}')? {
+                if !self.json.more(b'}')? {
                     break;
                 }
             }
-        } else {
-            self.at += 1;
         }
-        if self.peek().is_some() {
+        if !self.json.at_end() {
             return None;
         }
         let [message_type, owner, log_group, log_stream] =
@@ -303,9 +149,7 @@ impl<'t> Reader<'t, '_> {
     /// The `logEvents` array, each event checked as the serde reader checks it.
     fn events(&mut self) -> Option<EventList<'t>> {
         let mut list = EventList::default();
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.json.open(b'[', b']')? {
             return Some(list);
         }
         let mut index = 0usize;
@@ -316,7 +160,7 @@ impl<'t> Reader<'t, '_> {
                 Err(rejection) => list.rejections.push(rejection),
             }
             index += 1;
-            if !self.more(b']')? {
+            if !self.json.more(b']')? {
                 return Some(list);
             }
         }
@@ -327,14 +171,14 @@ impl<'t> Reader<'t, '_> {
     fn event(&mut self) -> Option<EventParts<'t>> {
         let (mut id, mut timestamp, mut message) = (None, None, None);
         let mut extracted_fields = false;
-        self.eat(b'{')?;
+        self.json.eat(b'{')?;
         let mut closed = false;
         for _ in 0..4 {
-            let key = self.plain_str()?;
-            self.eat(b':')?;
+            let key = self.json.plain_str()?;
+            self.json.eat(b':')?;
             let fresh = match key {
-                "id" => id.replace(self.plain_str()?).is_none(),
-                "timestamp" => timestamp.replace(self.digits()?).is_none(),
+                "id" => id.replace(self.json.plain_str()?).is_none(),
+                "timestamp" => timestamp.replace(self.json.digits()?).is_none(),
                 "message" => message.replace(self.message()?).is_none(),
                 "extractedFields" => {
                     self.skip_string_object()?;
@@ -345,7 +189,7 @@ impl<'t> Reader<'t, '_> {
             if !fresh {
                 return None;
             }
-            if !self.more(b'}')? {
+            if !self.json.more(b'}')? {
                 closed = true;
                 break;
             }
@@ -362,25 +206,17 @@ impl<'t> Reader<'t, '_> {
 
     /// A message: borrowed when it has no escapes, else unescaped into the arena (or owned).
     fn message(&mut self) -> Option<MessageText<'t>> {
-        match self.arena.take() {
-            Some(arena) => {
-                let start = arena.len();
-                let read = self.str_into(arena);
-                let end = arena.len();
-                self.arena = Some(arena);
-                Some(match read? {
-                    Some(text) => MessageText::Text(Cow::Borrowed(text)),
-                    None => MessageText::InArena(Range { start, end }),
-                })
-            }
-            None => {
-                let mut owned = String::new();
-                Some(match self.str_into(&mut owned)? {
-                    Some(text) => MessageText::Text(Cow::Borrowed(text)),
-                    None => MessageText::Text(Cow::Owned(owned)),
-                })
-            }
-        }
+        let Some(arena) = self.arena.as_deref_mut() else {
+            return Some(MessageText::Text(self.json.str()?));
+        };
+        let start = arena.len();
+        Some(match self.json.str_into(arena)? {
+            Some(text) => MessageText::Text(Cow::Borrowed(text)),
+            None => MessageText::InArena(Range {
+                start,
+                end: arena.len(),
+            }),
+        })
     }
 }
 
