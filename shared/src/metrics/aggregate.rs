@@ -18,7 +18,7 @@ use super::units::StandardUnit;
 use crate::time::EpochMillis;
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Most distinct values CloudWatch accepts in one datum's `Values` array.
 pub const MAX_VALUES_PER_DATUM: usize = 150;
@@ -70,17 +70,57 @@ fn compare_keys(a: &MetricPoint, b: &MetricPoint) -> Ordering {
         .then_with(|| minute_of(a.timestamp).cmp(&minute_of(b.timestamp)))
 }
 
-/// Aggregates points into datums; the multiset of (metric, value) is conserved.
-///
-/// Sorts point indices by key (stable, so input order decides value order), then walks each run
-/// of equal keys once. Key strings and dimensions are moved out of the run's first point, and
-/// cloned only when a key spills into a further datum.
-pub fn aggregate(mut points: Vec<MetricPoint>) -> Vec<MetricDatum> {
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&a, &b| match (points.get(a), points.get(b)) {
+/// The aggregation key of a point, borrowed: equal exactly when [`compare_keys`] says so.
+#[derive(PartialEq, Eq, Hash)]
+struct Key<'p> {
+    namespace: &'p str,
+    name: &'p str,
+    dimensions: &'p [(String, String)],
+    unit: StandardUnit,
+    minute: i64,
+}
+
+impl<'p> Key<'p> {
+    fn of(p: &'p MetricPoint) -> Self {
+        Key {
+            namespace: &p.namespace,
+            name: &p.name,
+            dimensions: &p.dimensions,
+            unit: p.unit,
+            minute: minute_of(p.timestamp),
+        }
+    }
+}
+
+/// Point indices in key order, each key's points in input order: the points are grouped by key
+/// with a hash map, then only the groups (far fewer than the points: one per metric and minute)
+/// are sorted.
+fn key_order(points: &[MetricPoint]) -> Vec<usize> {
+    let mut group_of: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let next = groups.len();
+        let g = *group_of.entry(Key::of(p)).or_insert(next);
+        match groups.get_mut(g) {
+            Some(group) => group.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    let first = |group: &[usize]| group.first().and_then(|&i| points.get(i));
+    groups.sort_unstable_by(|a, b| match (first(a), first(b)) {
         (Some(pa), Some(pb)) => compare_keys(pa, pb),
         _ => Ordering::Equal,
     });
+    groups.concat()
+}
+
+/// Aggregates points into datums; the multiset of (metric, value) is conserved.
+///
+/// Orders point indices by key (each key's points in input order, so input order decides value
+/// order), then walks each run of equal keys once. Key strings and dimensions are moved out of
+/// the run's first point, and cloned only when a key spills into a further datum.
+pub fn aggregate(mut points: Vec<MetricPoint>) -> Vec<MetricDatum> {
+    let order = key_order(&points);
     let mut datums = Vec::new();
     // Distinct value bits of the current key → (datum index, position in its values).
     let mut seen: HashMap<u64, (usize, usize)> = HashMap::new();
@@ -401,7 +441,14 @@ mod tests {
         fn aggregation_conserves_every_key_and_value(points in prop::collection::vec(arb_point(), 0..800)) {
             let mut want_per_key: BTreeMap<Key, usize> = BTreeMap::new();
             let mut want_per_value: BTreeMap<(Key, u64), usize> = BTreeMap::new();
+            // Each key's distinct values in the order they first occur in the input.
+            let mut want_value_order: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
             for p in &points {
+                let order = want_value_order.entry(key_of_point(p)).or_default();
+                let bits = normalise(p.value).to_bits();
+                if !order.contains(&bits) {
+                    order.push(bits);
+                }
                 *want_per_key.entry(key_of_point(p)).or_default() += 1;
                 *want_per_value.entry((key_of_point(p), normalise(p.value).to_bits())).or_default() += 1;
             }
@@ -422,6 +469,11 @@ mod tests {
             }
             prop_assert_eq!(got_per_key, want_per_key);
             prop_assert_eq!(got_per_value, want_per_value);
+            let mut got_value_order: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
+            for d in &datums {
+                got_value_order.entry(key_of_datum(d)).or_default().extend(d.values.iter().map(|v| v.to_bits()));
+            }
+            prop_assert_eq!(got_value_order, want_value_order);
             let keys: Vec<Key> = datums.iter().map(key_of_datum).collect();
             let mut sorted = keys.clone();
             sorted.sort_by(|a, b| (&a.0, &a.1, &a.2, a.3, a.4).cmp(&(&b.0, &b.1, &b.2, b.3, b.4)));
