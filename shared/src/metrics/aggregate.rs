@@ -16,9 +16,9 @@
 use super::point::MetricPoint;
 use super::units::StandardUnit;
 use crate::time::EpochMillis;
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::cmp::Ordering;
-use foldhash::{HashMap, HashMapExt};
 
 /// Most distinct values CloudWatch accepts in one datum's `Values` array.
 pub const MAX_VALUES_PER_DATUM: usize = 150;

@@ -28,6 +28,7 @@ pub(super) fn read<'a>(text: &'a str, arena: Option<&mut String>) -> Option<Payl
     let wire = Reader {
         json: Cursor::new(text),
         arena: arena.as_deref_mut(),
+        scratch: String::new(),
     }
     .payload();
     if wire.is_none() {
@@ -42,6 +43,9 @@ pub(super) fn read<'a>(text: &'a str, arena: Option<&mut String>) -> Option<Payl
 struct Reader<'t, 's> {
     json: Cursor<'t>,
     arena: Option<&'s mut String>,
+    /// Without an arena: where a message is unescaped before it is copied into a string of its
+    /// exact size.
+    scratch: String,
 }
 
 /// The keys of a payload object.
@@ -207,7 +211,13 @@ impl<'t> Reader<'t, '_> {
     /// A message: borrowed when it has no escapes, else unescaped into the arena (or owned).
     fn message(&mut self) -> Option<MessageText<'t>> {
         let Some(arena) = self.arena.as_deref_mut() else {
-            return Some(MessageText::Text(self.json.str()?));
+            self.scratch.clear();
+            return Some(MessageText::Text(
+                match self.json.str_into(&mut self.scratch)? {
+                    Some(text) => Cow::Borrowed(text),
+                    None => Cow::Owned(self.scratch.as_str().to_owned()),
+                },
+            ));
         };
         let start = arena.len();
         Some(match self.json.str_into(arena)? {
