@@ -15,8 +15,10 @@
 
 use super::super::lenient::{JsonScalar, Slot};
 use super::cursor::Cursor;
-use super::wire::{EventList, PayloadWire};
+use super::wire::{EventList, PayloadKey, PayloadWire};
 use super::{read_event, EventParts, MessageText};
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::Deserialize;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -46,17 +48,6 @@ struct Reader<'t, 's> {
     /// Without an arena: where a message is unescaped before it is copied into a string of its
     /// exact size.
     scratch: String,
-}
-
-/// The keys of a payload object.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum PayloadKey {
-    MessageType,
-    Owner,
-    LogGroup,
-    LogStream,
-    LogEvents,
-    Other,
 }
 
 impl<'t> Reader<'t, '_> {
@@ -91,15 +82,10 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
+    /// A payload key and its `:`, named as the serde reader names it.
     fn payload_key(&mut self) -> Option<PayloadKey> {
-        let key = match self.json.plain_str()? {
-            "messageType" => PayloadKey::MessageType,
-            "owner" => PayloadKey::Owner,
-            "logGroup" => PayloadKey::LogGroup,
-            "logStream" => PayloadKey::LogStream,
-            "logEvents" => PayloadKey::LogEvents,
-            _ => PayloadKey::Other,
-        };
+        let name = self.json.plain_str()?;
+        let key = PayloadKey::deserialize(StrDeserializer::<ValueError>::new(name)).ok()?;
         self.json.eat(b':')?;
         Some(key)
     }

@@ -128,10 +128,10 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
     }
 }
 
-/// The keys of a payload object.
-#[derive(serde::Deserialize)]
+/// The keys of a payload object (the direct reader names them through the same derive).
+#[derive(serde::Deserialize, Clone, Copy)]
 #[serde(field_identifier, rename_all = "camelCase")]
-enum PayloadKey {
+pub(super) enum PayloadKey {
     MessageType,
     Owner,
     LogGroup,
