@@ -272,7 +272,11 @@ impl SourceView<'_> {
             s.close();
         }
         if let Some(id) = &self.trace_id {
-            o.str(k!("traceId"), id.as_str());
+            // Hex digits need no escape: written as they are.
+            let out = o.key(k!("traceId"));
+            out.push(b'"');
+            out.extend_from_slice(id.as_bytes());
+            out.push(b'"');
         }
         o.opt_str(k!("spanId"), self.span_id);
         self.event.write_json(o.key(k!("event")))?;
