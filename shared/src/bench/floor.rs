@@ -3,10 +3,8 @@
 //! copied) and write as many bytes as the pipeline's `_bulk` body. `shiplog bench` measures it
 //! in the same run as the pipeline, so the ratio pipeline / floor does not depend on the machine.
 
-use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::io::Read;
 use thiserror::Error;
 
 /// Why an input could not go through the floor.
@@ -101,10 +99,8 @@ impl Floor {
             &mut self.compressed,
         )
         .map_err(|e| FloorError::Base64(e.to_string()))?;
-        self.decompressed.clear();
-        MultiGzDecoder::new(self.compressed.as_slice())
-            .read_to_end(&mut self.decompressed)
-            .map_err(|e| FloorError::Gzip(e.to_string()))?;
+        crate::decode::gzip::gunzip_into(&self.compressed, usize::MAX, &mut self.decompressed)
+            .map_err(|e| FloorError::Gzip(e.detail))?;
         let payload: Payload<'_> = serde_json::from_slice(&self.decompressed)
             .map_err(|e| FloorError::Payload(e.to_string()))?;
         self.out.clear();

@@ -1,12 +1,13 @@
 //! Capped, multi-member gunzip.
 //!
 //! Every member of the stream is decompressed (a single-member decoder silently stops after the
-//! first one). Output is read through `Read::take(cap + 1)`, so a gzip bomb costs at most `cap + 1`
-//! bytes of memory before it is rejected.
+//! first one), each by zlib in gzip mode, which checks the header, the CRC-32 and the size. The
+//! output goes straight into the spare room of the buffer (no zero-filling first, as
+//! `Read::read_to_end` does), grown at most to `cap + 1` bytes, so a gzip bomb costs at most that
+//! much memory before it is rejected.
 
 use crate::rejection::{RejectReason, Rejection};
-use flate2::read::MultiGzDecoder;
-use std::io::Read;
+use flate2::{Decompress, FlushDecompress, Status};
 
 /// The gzip magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -18,6 +19,12 @@ const EXPECTED_EXPANSION: usize = 8;
 /// Bytes of the gzip trailer: CRC-32, then ISIZE (the member's input size mod 2^32, little endian).
 const TRAILER_BYTES: usize = 8;
 
+/// zlib's largest window (gzip streams may use any window up to it).
+const WINDOW_BITS: u8 = 15;
+
+/// Least room added when the output buffer is full.
+const MIN_GROWTH: usize = 32 * 1024;
+
 /// True when `data` starts with the gzip magic bytes `1f 8b`.
 pub fn is_gzip(data: &[u8]) -> bool {
     data.starts_with(&GZIP_MAGIC)
@@ -27,21 +34,71 @@ pub fn is_gzip(data: &[u8]) -> bool {
 /// [`RejectReason::DecompressedTooLarge`] when the output would exceed `cap` bytes and with
 /// [`RejectReason::InvalidGzip`] when the stream is truncated or corrupt.
 pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, Rejection> {
-    let mut out = Vec::with_capacity(output_size_hint(data).min(cap));
-    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    MultiGzDecoder::new(data)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            Rejection::input(
-                RejectReason::InvalidGzip,
-                format!("gzip stream is truncated or corrupt: {e}"),
-            )
-        })?;
-    if out.len() > cap {
-        return Err(too_large(cap));
-    }
+    let mut out = Vec::new();
+    gunzip_into(data, cap, &mut out)?;
     Ok(out)
+}
+
+/// [`gunzip_capped`] into `out`: cleared first, then given room for the size the gzip trailer
+/// announces (a buffer reused from payload to payload keeps its room).
+pub fn gunzip_into(data: &[u8], cap: usize, out: &mut Vec<u8>) -> Result<(), Rejection> {
+    out.clear();
+    out.reserve_exact(output_size_hint(data).min(cap));
+    let mut rest = data;
+    loop {
+        rest = inflate_member(rest, cap, out)?;
+        if rest.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Decompresses the gzip member at the start of `data` onto `out`; returns the bytes after it.
+fn inflate_member<'d>(
+    data: &'d [u8],
+    cap: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'d [u8], Rejection> {
+    let mut inflate = Decompress::new_gzip(WINDOW_BITS);
+    let mut rest = data;
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() > cap {
+                return Err(too_large(cap));
+            }
+            // Room up to one byte over the cap: enough to tell "exactly at the cap" from "over".
+            let room = out
+                .len()
+                .max(MIN_GROWTH)
+                .min(cap.saturating_add(1) - out.len());
+            out.reserve_exact(room);
+        }
+        let (read, written) = (inflate.total_in(), out.len());
+        let status = inflate
+            .decompress_vec(rest, out, FlushDecompress::None)
+            .map_err(|e| invalid(&e.to_string()))?;
+        let consumed = usize::try_from(inflate.total_in() - read).unwrap_or(rest.len());
+        rest = rest.get(consumed..).unwrap_or_default();
+        if out.len() > cap {
+            return Err(too_large(cap));
+        }
+        match status {
+            Status::StreamEnd => return Ok(rest),
+            _ if consumed == 0 && out.len() == written && out.len() < out.capacity() => {
+                // No progress with input and room left: the stream ends before the member does.
+                return Err(invalid("unexpected end of stream"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The rejection of a stream zlib could not decompress.
+fn invalid(why: &str) -> Rejection {
+    Rejection::input(
+        RejectReason::InvalidGzip,
+        format!("gzip stream is truncated or corrupt: {why}"),
+    )
 }
 
 /// The size to reserve for the output of `data`: the ISIZE of its (last) member when it is
@@ -95,6 +152,27 @@ mod tests {
         assert_eq!(out.capacity(), data.len());
         // No trailer to trust: the estimate.
         assert_eq!(output_size_hint(b"\x1f\x8b"), 16);
+    }
+
+    #[test]
+    fn output_beyond_the_announced_size_grows_the_buffer_and_a_reused_buffer_keeps_its_room() {
+        // The last member's ISIZE (what the buffer is sized from) is smaller than the whole.
+        let first: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
+        let last = vec![b'z'; MIB];
+        let mut data = gzip(&first);
+        data.extend(gzip(&last));
+        let mut out = Vec::new();
+        gunzip_into(&data, 8 * MIB, &mut out).unwrap();
+        assert_eq!(out.len(), first.len() + last.len());
+        assert!(out[..first.len()] == first[..] && out[first.len()..] == last[..]);
+        let room = out.capacity();
+        gunzip_into(&gzip(b"small"), 8 * MIB, &mut out).unwrap();
+        assert_eq!(out, b"small");
+        assert_eq!(out.capacity(), room);
+        // A failure leaves no partial output behind for the next use to trip on.
+        assert!(gunzip_into(&data[..data.len() / 2], 8 * MIB, &mut out).is_err());
+        gunzip_into(&gzip(b"again"), 8 * MIB, &mut out).unwrap();
+        assert_eq!(out, b"again");
     }
 
     #[test]
