@@ -92,10 +92,10 @@ impl<'p> Key<'p> {
     }
 }
 
-/// Point indices in key order, each key's points in input order: the points are grouped by key
-/// with a hash map, then only the groups (far fewer than the points: one per metric and minute)
-/// are sorted.
-fn key_order(points: &[MetricPoint]) -> Vec<usize> {
+/// The points grouped by key (indices, each group in input order), the groups in key order:
+/// grouped with a hash map, then only the groups (far fewer than the points: one per metric and
+/// minute) are sorted.
+fn key_groups(points: &[MetricPoint]) -> Vec<Vec<usize>> {
     let mut group_of: HashMap<Key<'_>, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, p) in points.iter().enumerate() {
@@ -111,44 +111,23 @@ fn key_order(points: &[MetricPoint]) -> Vec<usize> {
         (Some(pa), Some(pb)) => compare_keys(pa, pb),
         _ => Ordering::Equal,
     });
-    groups.concat()
+    groups
 }
 
 /// Aggregates points into datums; the multiset of (metric, value) is conserved.
 ///
-/// Orders point indices by key (each key's points in input order, so input order decides value
-/// order), then walks each run of equal keys once. Key strings and dimensions are moved out of
-/// the run's first point, and cloned only when a key spills into a further datum.
+/// Groups point indices by key (each key's points in input order, so input order decides value
+/// order), then walks each group once. Key strings and dimensions are moved out of the group's
+/// first point, and cloned only when a key spills into a further datum.
 pub fn aggregate(mut points: Vec<MetricPoint>) -> Vec<MetricDatum> {
-    let order = key_order(&points);
     let mut datums = Vec::new();
     // Distinct value bits of the current key → (datum index, position in its values).
     let mut seen: HashMap<u64, (usize, usize)> = HashMap::new();
-    let mut start = 0;
-    while start < order.len() {
-        let end = run_end(&points, &order, start);
-        if let Some(run) = order.get(start..end) {
-            seen.clear();
-            collapse_run(&mut points, run, &mut seen, &mut datums);
-        }
-        start = end;
+    for run in key_groups(&points) {
+        seen.clear();
+        collapse_run(&mut points, &run, &mut seen, &mut datums);
     }
     datums
-}
-
-/// End (exclusive) of the run of equal keys starting at `order[start]`.
-fn run_end(points: &[MetricPoint], order: &[usize], start: usize) -> usize {
-    let Some(first) = order.get(start).and_then(|&i| points.get(i)) else {
-        return order.len();
-    };
-    let mut end = start + 1;
-    while let Some(p) = order.get(end).and_then(|&i| points.get(i)) {
-        if compare_keys(first, p) != Ordering::Equal {
-            break;
-        }
-        end += 1;
-    }
-    end
 }
 
 /// Turns one run of same-key points (indices into `points`) into one or more datums.
