@@ -146,7 +146,7 @@ impl<'r> Document<'r> {
     /// The UTC day (days since the epoch) of the CloudWatch event, which names its index: writers
     /// keep the last index name and build it again only when this changes.
     pub fn index_day(&self) -> i64 {
-        self.observed.0.div_euclid(MS_PER_DAY)
+        self.observed.day()
     }
 
     /// Daily index `<prefix>-YYYY.MM.DD` by the CloudWatch event's UTC date, so a re-delivered
@@ -169,9 +169,6 @@ impl<'r> Document<'r> {
         push_padded(out, d, 2);
     }
 }
-
-/// Milliseconds in a UTC day.
-const MS_PER_DAY: i64 = 86_400_000;
 
 /// Pushes `v` in decimal, left-padded with zeros to `width` digits (no allocation: this runs
 /// once per document).

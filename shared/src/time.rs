@@ -13,6 +13,9 @@ pub struct EpochMillis(pub i64);
 /// Earliest accepted timestamp: 1970-01-01. Later bound: year 9999.
 const MAX_MILLIS: i64 = 253_402_300_799_999;
 
+/// Milliseconds in a UTC day.
+const MS_PER_DAY: i64 = 86_400_000;
+
 impl EpochMillis {
     /// From milliseconds; `None` when outside 1970-01-01 ..= 9999-12-31.
     pub fn new(ms: i64) -> Option<Self> {
@@ -31,9 +34,14 @@ impl EpochMillis {
         Some(EpochMillis(ms as i64))
     }
 
+    /// The UTC day: whole days since 1970-01-01 (negative before it).
+    pub fn day(self) -> i64 {
+        self.0.div_euclid(MS_PER_DAY)
+    }
+
     /// UTC calendar date `(year, month, day)`.
     pub fn date(self) -> (i64, u32, u32) {
-        civil_from_days(self.0.div_euclid(86_400_000))
+        civil_from_days(self.day())
     }
 
     /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` into `out`.
@@ -45,8 +53,8 @@ impl EpochMillis {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` as 24 ASCII bytes (no allocation).
     pub fn rfc3339_bytes(self) -> [u8; 24] {
-        let days = self.0.div_euclid(86_400_000);
-        let ms_of_day = self.0.rem_euclid(86_400_000);
+        let days = self.day();
+        let ms_of_day = self.0.rem_euclid(MS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
         let secs = ms_of_day / 1000;
         let ms = ms_of_day % 1000;
@@ -210,7 +218,7 @@ fn assemble(t: CivilTime, offset_min: i64) -> Option<EpochMillis> {
     }
     let s = s.min(59); // leap second folds into :59
     let days = days_from_civil(i64::from(y), mo, d);
-    let ms_total = days * 86_400_000
+    let ms_total = days * MS_PER_DAY
         + i64::from(h) * 3_600_000
         + i64::from(mi) * 60_000
         + i64::from(s) * 1000
