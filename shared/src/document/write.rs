@@ -262,8 +262,8 @@ impl SourceView<'_> {
         } else {
             self.timestamp.rfc3339_bytes()
         };
-        write_time(o.key(k!("@timestamp")), timestamp);
-        write_time(o.key(k!("observedTimestamp")), observed);
+        write_plain_ascii(o.key(k!("@timestamp")), &timestamp);
+        write_plain_ascii(o.key(k!("observedTimestamp")), &observed);
         o.str(k!("body"), self.body);
         if let Some(sev) = &self.severity {
             let mut s = Obj::open(o.key(k!("severity")));
@@ -272,11 +272,7 @@ impl SourceView<'_> {
             s.close();
         }
         if let Some(id) = &self.trace_id {
-            // Hex digits need no escape: written as they are.
-            let out = o.key(k!("traceId"));
-            out.push(b'"');
-            out.extend_from_slice(id.as_bytes());
-            out.push(b'"');
+            write_plain_ascii(o.key(k!("traceId")), id.as_bytes());
         }
         o.opt_str(k!("spanId"), self.span_id);
         self.event.write_json(o.key(k!("event")))?;
@@ -290,10 +286,11 @@ impl SourceView<'_> {
     }
 }
 
-/// A timestamp's 24 ASCII bytes as a JSON string.
-fn write_time(out: &mut Vec<u8>, bytes: [u8; 24]) {
+/// Writes ASCII text that never needs an escape (formatted times, hex ids) between quotes as it
+/// is, without the escape scan.
+fn write_plain_ascii(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
-    out.extend_from_slice(&bytes);
+    out.extend_from_slice(bytes);
     out.push(b'"');
 }
 
