@@ -90,32 +90,27 @@ impl<'t> Reader<'t, '_> {
         Some(key)
     }
 
-    /// The whole payload: one object, nothing but whitespace after it.
+    /// The whole payload: one object, nothing but whitespace after it; each key at most once.
     fn payload(mut self) -> Option<PayloadWire<'t>> {
-        let mut strings: [Option<&'t str>; 4] = [None; 4];
+        let (mut message_type, mut owner, mut log_group, mut log_stream) = (None, None, None, None);
         let mut log_events = None;
         if !self.json.open(b'{', b'}')? {
             loop {
-                let key = self.payload_key()?;
-                let slot = match key {
-                    PayloadKey::MessageType => Some(0),
-                    PayloadKey::Owner => Some(1),
-                    PayloadKey::LogGroup => Some(2),
-                    PayloadKey::LogStream => Some(3),
-                    PayloadKey::LogEvents | PayloadKey::Other => None,
+                let fresh = match self.payload_key()? {
+                    PayloadKey::MessageType => {
+                        message_type.replace(self.json.plain_str()?).is_none()
+                    }
+                    PayloadKey::Owner => owner.replace(self.json.plain_str()?).is_none(),
+                    PayloadKey::LogGroup => log_group.replace(self.json.plain_str()?).is_none(),
+                    PayloadKey::LogStream => log_stream.replace(self.json.plain_str()?).is_none(),
+                    PayloadKey::LogEvents => log_events.replace(self.events()?).is_none(),
+                    PayloadKey::Other => {
+                        self.skip_value()?;
+                        true
+                    }
                 };
-                match (key, slot.and_then(|i| strings.get_mut(i))) {
-                    (_, Some(value)) => {
-                        if value.replace(self.json.plain_str()?).is_some() {
-                            return None;
-                        }
-                    }
-                    (PayloadKey::LogEvents, _) => {
-                        if log_events.replace(self.events()?).is_some() {
-                            return None;
-                        }
-                    }
-                    _ => self.skip_value()?,
+                if !fresh {
+                    return None;
                 }
                 if !self.json.more(b'}')? {
                     break;
@@ -125,13 +120,13 @@ impl<'t> Reader<'t, '_> {
         if !self.json.at_end() {
             return None;
         }
-        let [message_type, owner, log_group, log_stream] =
-            strings.map(|s| s.map_or_else(JsonScalar::default, |s| JsonScalar::Str(s.into())));
+        let scalar =
+            |s: Option<&'t str>| s.map_or_else(JsonScalar::default, |s| JsonScalar::Str(s.into()));
         Some(PayloadWire {
-            message_type,
-            owner,
-            log_group,
-            log_stream,
+            message_type: scalar(message_type),
+            owner: scalar(owner),
+            log_group: scalar(log_group),
+            log_stream: scalar(log_stream),
             log_events,
         })
     }

@@ -129,7 +129,7 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
 }
 
 /// The keys of a payload object (the direct reader names them through the same derive).
-#[derive(serde::Deserialize, Clone, Copy)]
+#[derive(serde::Deserialize)]
 #[serde(field_identifier, rename_all = "camelCase")]
 pub(super) enum PayloadKey {
     MessageType,
