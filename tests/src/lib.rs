@@ -18,6 +18,7 @@ pub fn corpus_path(rel: &str) -> PathBuf {
 pub mod fake_opensearch;
 pub mod moto;
 pub mod oracle;
+pub mod real_opensearch;
 pub mod runtime_api;
 
 /// base64 of the gzip (level 6) of `data`: a Kinesis record's or a CloudWatch Logs event's `data`.
