@@ -1301,6 +1301,120 @@ fn ism_policy_deletes_shiplog_indices_after_n_days() {
     );
 }
 
+/// The index-management plugin (ISM) is not published on Maven Central, so the real test node
+/// cannot run the policy: its JSON is checked against the policy schema OpenSearch documents
+/// ("Index State Management > Policies": policy fields, states, actions, transitions and their
+/// conditions, ism_template). A key the plugin does not know would make `PUT
+/// _plugins/_ism/policies` fail on a real domain.
+#[test]
+fn ism_policy_uses_only_the_documented_policy_schema() {
+    const POLICY_KEYS: &[&str] = &[
+        "description",
+        "default_state",
+        "states",
+        "ism_template",
+        "error_notification",
+    ];
+    const STATE_KEYS: &[&str] = &["name", "actions", "transitions"];
+    const ACTIONS: &[&str] = &[
+        "force_merge",
+        "read_only",
+        "read_write",
+        "replica_count",
+        "shrink",
+        "close",
+        "open",
+        "delete",
+        "rollover",
+        "notification",
+        "snapshot",
+        "index_priority",
+        "allocation",
+        "rollup",
+        "transform",
+        "convert_index_to_remote",
+        "alias",
+    ];
+    const ACTION_SETTINGS: &[&str] = &["timeout", "retry"];
+    const TRANSITION_KEYS: &[&str] = &["state_name", "conditions"];
+    const CONDITIONS: &[&str] = &[
+        "min_index_age",
+        "min_rollover_age",
+        "min_doc_count",
+        "min_size",
+        "cron",
+    ];
+    const TEMPLATE_KEYS: &[&str] = &["index_patterns", "priority", "last_updated_time"];
+    let age = Regex::new(r"^[1-9][0-9]*(d|h|m|s|ms|micros|nanos)$").unwrap();
+    let keys_within = |what: &str, v: &Value, allowed: &[&str]| {
+        let obj = v
+            .as_object()
+            .unwrap_or_else(|| panic!("{what} is not an object: {v}"));
+        for k in obj.keys() {
+            assert!(allowed.contains(&k.as_str()), "{what}: unknown key {k:?}");
+        }
+    };
+    let doc = read_json(ISM_POLICY);
+    keys_within("the file", &doc, &["policy"]);
+    let policy = &doc["policy"];
+    keys_within("policy", policy, POLICY_KEYS);
+    assert!(policy["description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    let states = policy["states"].as_array().expect("states is a list");
+    assert!(!states.is_empty());
+    let names: Vec<&str> = states.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names.len(), states.len(), "every state has a name");
+    for state in states {
+        keys_within("state", state, STATE_KEYS);
+        for action in state["actions"].as_array().expect("actions is a list") {
+            let obj = action.as_object().expect("an action is an object");
+            let kinds: Vec<&String> = obj
+                .keys()
+                .filter(|k| !ACTION_SETTINGS.contains(&k.as_str()))
+                .collect();
+            assert_eq!(kinds.len(), 1, "one action per entry: {action}");
+            assert!(
+                ACTIONS.contains(&kinds[0].as_str()),
+                "unknown action {action}"
+            );
+        }
+        for t in state["transitions"]
+            .as_array()
+            .expect("transitions is a list")
+        {
+            keys_within("transition", t, TRANSITION_KEYS);
+            let target = t["state_name"].as_str().unwrap_or_default();
+            assert!(
+                names.contains(&target),
+                "transition to unknown state {target:?}"
+            );
+            if let Some(c) = t.get("conditions") {
+                keys_within("conditions", c, CONDITIONS);
+                if let Some(a) = c.get("min_index_age") {
+                    assert!(
+                        age.is_match(a.as_str().unwrap_or_default()),
+                        "min_index_age {a}"
+                    );
+                }
+            }
+        }
+    }
+    for t in policy["ism_template"]
+        .as_array()
+        .expect("ism_template is a list")
+    {
+        keys_within("ism_template", t, TEMPLATE_KEYS);
+        assert!(t["index_patterns"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()));
+        assert!(
+            t["priority"].as_u64().is_some(),
+            "priority is a whole number: {t}"
+        );
+    }
+}
+
 /// One saved object with its field references, for error messages.
 struct FieldRefs {
     object: String,
