@@ -18,6 +18,10 @@
 //! # }
 //! ```
 
+// A harness for tests: a node that cannot be reached or an answer that is not 2xx fails the test
+// that asked, loudly and with the reason.
+#![allow(clippy::panic)]
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -17,12 +17,13 @@ import org.opensearch.env.Environment;
 import org.opensearch.http.HttpServerTransport;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
+import org.opensearch.painless.PainlessPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.transport.Netty4Plugin;
 
 /**
- * One real OpenSearch node (the server jar of Maven Central, with the netty4 HTTP transport and the
- * common analyzers as classpath plugins) for shiplog's tests and for trying shiplog locally.
+ * One real OpenSearch node (the server jar of Maven Central, with the netty4 HTTP transport, the
+ * common analyzers and painless scripting as classpath plugins) for shiplog's tests and for trying shiplog locally.
  *
  * <p>Embedding the node skips the distribution's bootstrap, which refuses to run as root and
  * enforces production checks (memory lock, file descriptors, vm.max_map_count) that a test machine
@@ -71,7 +72,7 @@ public final class OpenSearchTestNode {
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
                 settings, Map.of(), state.resolve("config"), () -> "shiplog-test");
         Node node = new EmbeddedNode(environment,
-                List.of(Netty4Plugin.class, CommonAnalysisPlugin.class));
+                List.of(Netty4Plugin.class, CommonAnalysisPlugin.class, PainlessPlugin.class));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
