@@ -4,7 +4,8 @@
 //! (here `lambda_runtime`) talks to:
 //!
 //! - `GET  /2018-06-01/runtime/invocation/next` — long-polls until an event is enqueued, answers
-//!   it with the headers `Lambda-Runtime-Aws-Request-Id`, `Lambda-Runtime-Deadline-Ms`,
+//!   it with the headers `Lambda-Runtime-Aws-Request-Id`, `Lambda-Runtime-Deadline-Ms` (epoch ms
+//!   from the invocation's timeout, or a raw value: [`RuntimeApi::enqueue_with_deadline`]),
 //!   `Lambda-Runtime-Invoked-Function-Arn`, `Lambda-Runtime-Trace-Id`;
 //! - `POST /2018-06-01/runtime/invocation/{id}/response` and `…/{id}/error` — collected as the
 //!   invocation's [`Outcome`];
@@ -66,6 +67,23 @@ pub struct Invocation {
     pub trace_id: String,
 }
 
+/// The `Lambda-Runtime-Deadline-Ms` header sent with an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineHeader {
+    /// What Lambda sends: epoch ms of the moment the event is picked up plus
+    /// [`Invocation::timeout`].
+    FromTimeout,
+    /// This exact value, e.g. `"600000"`: the relative value cargo-lambda 1.9's emulator sends.
+    Raw(String),
+}
+
+/// An invocation as queued: the event and its deadline header.
+#[derive(Debug)]
+struct Queued {
+    invocation: Invocation,
+    deadline: DeadlineHeader,
+}
+
 /// What the function answered for an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -106,7 +124,7 @@ pub struct RecordedRequest {
 #[derive(Debug)]
 struct State {
     function_arn: String,
-    queue: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
+    queue: tokio::sync::Mutex<mpsc::UnboundedReceiver<Queued>>,
     outcomes: Mutex<HashMap<String, Outcome>>,
     init_error: Mutex<Option<Vec<u8>>>,
     recorded: Mutex<Vec<RecordedRequest>>,
@@ -127,7 +145,7 @@ pub struct RuntimeApi {
     address: SocketAddr,
     function_name: String,
     state: Arc<State>,
-    sender: mpsc::UnboundedSender<Invocation>,
+    sender: mpsc::UnboundedSender<Queued>,
     next_id: AtomicU64,
     server: JoinHandle<()>,
 }
@@ -194,8 +212,21 @@ impl RuntimeApi {
 
     /// Queues an invocation; returns its request id.
     pub fn enqueue(&self, invocation: Invocation) -> String {
+        self.enqueue_with_deadline(invocation, DeadlineHeader::FromTimeout)
+    }
+
+    /// Queues an invocation sent with the given `Lambda-Runtime-Deadline-Ms` header (to emulate
+    /// emulators that send implausible deadlines); returns its request id.
+    pub fn enqueue_with_deadline(
+        &self,
+        invocation: Invocation,
+        deadline: DeadlineHeader,
+    ) -> String {
         let id = invocation.request_id.clone();
-        let _ = self.sender.send(invocation);
+        let _ = self.sender.send(Queued {
+            invocation,
+            deadline,
+        });
         id
     }
 
@@ -322,18 +353,27 @@ async fn route(state: Arc<State>, request: Request<Incoming>) -> Result<HttpResp
 async fn next_invocation(state: &State) -> HttpResponse {
     let arrived = std::time::Instant::now();
     state.update(|s| lock(&s.polls).push(arrived));
-    let Some(invocation) = state.queue.lock().await.recv().await else {
+    let Some(Queued {
+        invocation,
+        deadline,
+    }) = state.queue.lock().await.recv().await
+    else {
         return reply(StatusCode::GONE, "");
     };
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let deadline_ms = now_ms + invocation.timeout.as_millis();
+    let deadline_ms = match deadline {
+        DeadlineHeader::FromTimeout => {
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            (now_ms + invocation.timeout.as_millis()).to_string()
+        }
+        DeadlineHeader::Raw(value) => value,
+    };
     let mut response = reply(StatusCode::OK, invocation.payload);
     let headers = [
         ("lambda-runtime-aws-request-id", invocation.request_id),
-        ("lambda-runtime-deadline-ms", deadline_ms.to_string()),
+        ("lambda-runtime-deadline-ms", deadline_ms),
         (
             "lambda-runtime-invoked-function-arn",
             state.function_arn.clone(),
@@ -506,6 +546,27 @@ mod tests {
         assert!(answer.starts_with("http/1.1 202"));
         let outcome = api.outcome(&id, Duration::from_secs(1)).await.unwrap();
         assert_eq!(outcome.json(), Some(serde_json::json!({"ok": true})));
+    }
+
+    #[tokio::test]
+    async fn a_raw_deadline_header_is_sent_as_it_is() {
+        let api = RuntimeApi::start("f").await.unwrap();
+        let id = api.enqueue_with_deadline(
+            Invocation {
+                request_id: "req-raw".into(),
+                payload: b"{}".to_vec(),
+                timeout: Duration::from_secs(3),
+                trace_id: "Root=1-00000000-000000000000000000000001;Sampled=0".into(),
+            },
+            DeadlineHeader::Raw("600000".into()),
+        );
+        assert_eq!(id, "req-raw");
+        let next = http(&api, "GET", "/2018-06-01/runtime/invocation/next", "", "").await;
+        assert!(next.starts_with("http/1.1 200"), "{next}");
+        assert!(
+            next.contains("lambda-runtime-deadline-ms: 600000\r\n"),
+            "{next}"
+        );
     }
 
     #[tokio::test]

@@ -19,7 +19,9 @@ use crate::config::ConfigErrors;
 use crate::deps::Deps;
 use crate::response::{firehose_response, kinesis_response, verdicts, RecordVerdict};
 use crate::sink::{InvocationSink, Parsed};
-use crate::telemetry::{print_self_metrics, InvocationSummary, MISCONFIGURED_MESSAGE};
+use crate::telemetry::{
+    print_self_metrics, InvocationSummary, IMPLAUSIBLE_DEADLINE_MESSAGE, MISCONFIGURED_MESSAGE,
+};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -35,6 +37,7 @@ use shiplog::rejection::Rejection;
 use shiplog::sinks::cloudwatch::{MetricsDestination, MetricsMode, PublishError};
 use shiplog::sinks::now_millis;
 use shiplog::sinks::opensearch::{DocumentDestination, Outcome, ShipError, TemplateStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Time given to an invocation whose context carries no deadline (never the case in Lambda).
@@ -127,15 +130,78 @@ pub async fn handle_misconfigured(
     Err(HandlerError::InvalidConfiguration(errors.clone()))
 }
 
+/// The longest a Lambda invocation can run (the maximum function timeout).
+pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// Slack on top of [`LAMBDA_MAX_TIMEOUT`] for clock skew between Lambda and the sandbox: a
+/// deadline at most this much further away is still taken as it is.
+pub const DEADLINE_TOLERANCE: Duration = Duration::from_secs(60);
+/// Time given to an invocation whose deadline is implausible (already past on arrival, or further
+/// away than [`LAMBDA_MAX_TIMEOUT`] + [`DEADLINE_TOLERANCE`]): the same as without a deadline.
+pub const IMPLAUSIBLE_DEADLINE_BUDGET: Duration = NO_DEADLINE_BUDGET;
+
+/// Whether an implausible deadline was reported already: once per container (process).
+static IMPLAUSIBLE_DEADLINE_REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// By when an invocation must be done shipping and publishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// The instant retries stop and leftovers go to the dead letter.
+    pub at: Instant,
+    /// The received `Lambda-Runtime-Deadline-Ms` when it was implausible and replaced by
+    /// [`IMPLAUSIBLE_DEADLINE_BUDGET`].
+    pub implausible: Option<u64>,
+}
+
 /// The instant by which shipping and publishing must be done: the Lambda deadline (epoch ms)
 /// minus the safety margin, counted from `now` (epoch ms `now_ms`).
-pub fn deadline_from(deadline_ms: u64, now_ms: i64, safety: Duration, now: Instant) -> Instant {
+///
+/// `0` (no deadline in the context) gives [`NO_DEADLINE_BUDGET`]. A deadline already past on
+/// arrival, or further away than Lambda's 15-minute maximum plus [`DEADLINE_TOLERANCE`], cannot be
+/// Lambda's: local emulators send relative values (cargo-lambda's `600000`, i.e. 1970) or
+/// arbitrary ones. Taken literally, a past one gives up at once and dead-letters every document
+/// and a far one lets retries run past any real timeout; it is replaced by [`IMPLAUSIBLE_DEADLINE_BUDGET`] and returned in
+/// [`Deadline::implausible`] for the caller to report.
+pub fn deadline_from(deadline_ms: u64, now_ms: i64, safety: Duration, now: Instant) -> Deadline {
     if deadline_ms == 0 {
-        return now + NO_DEADLINE_BUDGET;
+        return Deadline {
+            at: now + NO_DEADLINE_BUDGET,
+            implausible: None,
+        };
     }
     let now_ms = u64::try_from(now_ms).unwrap_or(0);
-    let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
-    now + remaining.saturating_sub(safety)
+    let latest = LAMBDA_MAX_TIMEOUT + DEADLINE_TOLERANCE;
+    let remaining = deadline_ms
+        .checked_sub(now_ms)
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+        .filter(|remaining| *remaining <= latest);
+    match remaining {
+        Some(remaining) => Deadline {
+            at: now + remaining.saturating_sub(safety),
+            implausible: None,
+        },
+        None => Deadline {
+            at: now + IMPLAUSIBLE_DEADLINE_BUDGET,
+            implausible: Some(deadline_ms),
+        },
+    }
+}
+
+/// Writes one warn line about an implausible deadline, the first time one is seen in this
+/// container; later ones only show in the summary line (`implausible_deadline_ms`).
+fn report_implausible_deadline(received_ms: u64, now_ms: i64) {
+    if IMPLAUSIBLE_DEADLINE_REPORTED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    tracing::warn!(
+        received_deadline_ms = received_ms,
+        now_ms,
+        budget_ms = u64::try_from(IMPLAUSIBLE_DEADLINE_BUDGET.as_millis()).unwrap_or(u64::MAX),
+        "{IMPLAUSIBLE_DEADLINE_MESSAGE}: Lambda-Runtime-Deadline-Ms {received_ms} is not an epoch \
+         time within 15 minutes from now (a local emulator?); using a {} s budget instead \
+         (reported once per container)",
+        IMPLAUSIBLE_DEADLINE_BUDGET.as_secs()
+    );
 }
 
 /// The name of an event source in summaries and answers.
@@ -156,12 +222,19 @@ where
     M: MetricsDestination + Sync,
 {
     let started = Instant::now();
-    let deadline = deadline_from(
+    let now_ms = now_millis().0;
+    let Deadline {
+        at: deadline,
+        implausible,
+    } = deadline_from(
         event.context.deadline,
-        now_millis().0,
+        now_ms,
         deps.config.deadline_safety,
         started,
     );
+    if let Some(received) = implausible {
+        report_implausible_deadline(received, now_ms);
+    }
     let mut self_metrics = deps.self_metrics();
     let (input, parsed) = parse(deps, event.payload.get().as_bytes(), self_metrics.as_mut());
     drop(event.payload);
@@ -184,6 +257,7 @@ where
         undecodable: stats.undecodable,
         first_undecodable: stats.first_undecodable.as_ref().map(describe),
         metric_datums: datums.len(),
+        implausible_deadline_ms: implausible,
         ..InvocationSummary::default()
     };
     let request_id = event.context.request_id.as_str();
@@ -372,19 +446,73 @@ fn payload_summary(s: &InvocationSummary) -> Value {
 mod tests {
     use super::*;
 
+    const NOW_MS: i64 = 1_764_000_000_000; // 2025-11-24
+
+    fn at(deadline_ms: u64, safety: Duration, now: Instant) -> Duration {
+        let d = deadline_from(deadline_ms, NOW_MS, safety, now);
+        assert_eq!(d.implausible, None, "{deadline_ms} is plausible");
+        d.at - now
+    }
+
     #[test]
     fn the_deadline_keeps_the_safety_margin_free() {
         let now = Instant::now();
-        let d = deadline_from(1_000_010_000, 1_000_000_000, Duration::from_secs(2), now);
-        assert_eq!(d - now, Duration::from_secs(8));
-        let late = deadline_from(1_000_001_000, 1_000_000_000, Duration::from_secs(2), now);
-        assert_eq!(late, now, "no time left: give up at once");
-        let past = deadline_from(999_000_000, 1_000_000_000, Duration::ZERO, now);
-        assert_eq!(past, now);
+        let base = NOW_MS as u64;
         assert_eq!(
-            deadline_from(0, 5, Duration::ZERO, now) - now,
-            NO_DEADLINE_BUDGET
+            at(base + 10_000, Duration::from_secs(2), now),
+            Duration::from_secs(8)
         );
+        assert_eq!(
+            at(base + 1_000, Duration::from_secs(2), now),
+            Duration::ZERO,
+            "less time left than the margin: give up at once"
+        );
+        assert_eq!(
+            at(base + 900_000, Duration::from_secs(2), now),
+            Duration::from_secs(898),
+            "Lambda's 15-minute maximum"
+        );
+        assert_eq!(
+            at(base + 930_000, Duration::ZERO, now),
+            Duration::from_secs(930),
+            "within the clock-skew tolerance"
+        );
+    }
+
+    #[test]
+    fn no_deadline_gets_the_no_deadline_budget_and_is_not_reported() {
+        let now = Instant::now();
+        let d = deadline_from(0, NOW_MS, Duration::from_secs(2), now);
+        assert_eq!(d.at - now, NO_DEADLINE_BUDGET);
+        assert_eq!(d.implausible, None);
+    }
+
+    #[test]
+    fn implausible_deadlines_are_replaced_by_the_bounded_budget_and_reported() {
+        let now = Instant::now();
+        let base = NOW_MS as u64;
+        let latest = u64::try_from((LAMBDA_MAX_TIMEOUT + DEADLINE_TOLERANCE).as_millis()).unwrap();
+        for (what, received) in [
+            ("cargo-lambda's relative 600000 (1970)", 600_000),
+            ("already past on arrival", base - 1),
+            ("exactly now", base),
+            (
+                "a second past the 15 minutes + tolerance",
+                base + latest + 1_000,
+            ),
+            ("years ahead", base * 2),
+            ("u64::MAX", u64::MAX),
+        ] {
+            let d = deadline_from(received, NOW_MS, Duration::from_secs(2), now);
+            assert_eq!(d.at - now, IMPLAUSIBLE_DEADLINE_BUDGET, "{what}");
+            assert_eq!(d.implausible, Some(received), "{what}");
+        }
+        assert!(IMPLAUSIBLE_DEADLINE_BUDGET <= LAMBDA_MAX_TIMEOUT);
+        assert!(IMPLAUSIBLE_DEADLINE_BUDGET > Duration::ZERO);
+        // A clock that reads before 1970 makes every deadline look too far away: bounded too.
+        let d = deadline_from(base + 5_000, -1, Duration::ZERO, now);
+        assert_eq!(d.implausible, Some(base + 5_000));
+        assert_eq!(d.at - now, IMPLAUSIBLE_DEADLINE_BUDGET);
     }
 
     #[test]

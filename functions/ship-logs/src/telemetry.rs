@@ -14,6 +14,8 @@ pub const DEFAULT_LOG_FILTER: &str = "warn";
 pub const SUMMARY_MESSAGE: &str = "ship-logs invocation";
 /// Message of the line written when the configuration is invalid.
 pub const MISCONFIGURED_MESSAGE: &str = "ship-logs is misconfigured";
+/// Message of the line written (once per container) when a Lambda deadline is implausible.
+pub const IMPLAUSIBLE_DEADLINE_MESSAGE: &str = "ship-logs received an implausible deadline";
 /// Message of the line written when start-up failed.
 pub const STARTUP_FAILED_MESSAGE: &str = "ship-logs could not start";
 
@@ -39,6 +41,7 @@ macro_rules! summary_event {
             metrics_error = $s.metrics_error.as_deref(),
             template_error = $s.template_error.as_deref(),
             failed_records = $s.failed_records,
+            implausible_deadline_ms = $s.implausible_deadline_ms,
             duration_ms = $s.duration_ms,
             "{}",
             SUMMARY_MESSAGE
@@ -91,6 +94,9 @@ pub struct InvocationSummary {
     /// Kinesis records reported in `batchItemFailures` / Firehose records `ProcessingFailed`
     /// because of a delivery failure.
     pub failed_records: usize,
+    /// The received `Lambda-Runtime-Deadline-Ms` when it was implausible and replaced by a
+    /// bounded budget (reported at `warn` once per container; not noteworthy by itself).
+    pub implausible_deadline_ms: Option<u64>,
     /// Wall time of the invocation in ms.
     pub duration_ms: u64,
 }
