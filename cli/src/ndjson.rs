@@ -1,7 +1,8 @@
 //! The NDJSON lines of `shiplog replay` (SPEC §4), written straight into a byte buffer.
 
 use serde::Serialize;
-use shiplog::document::{write_json_str, Document};
+use shiplog::document::Document;
+use shiplog::json::write_json_str;
 use shiplog::metrics::MetricDatum;
 use shiplog::pipeline::{RecordSummary, Sink};
 use shiplog::{metrics::MetricPoint, Rejection};

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = p(s);
     }
     let _ = parse::errors::detect(s);
-    if let Some(obj) = parse::json::parse_object(s, 64) {
+    if let Some(obj) = shiplog::json::parse_object(s, 64) {
         let _ = parse::emf::is_emf(&obj);
         match parse::lambda_json::from_object(obj) {
             Ok(_) => {}

@@ -3,10 +3,10 @@
 //! A [`Document`] is a view over a parsed line and its batch; it serialises straight into the
 //! output buffer (bulk body or NDJSON) without building an intermediate JSON tree.
 
+use crate::json::Entries;
 use crate::model::{
     Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report,
 };
-use crate::parse::json::Entries;
 use crate::rejection::RejectReason;
 use crate::time::EpochMillis;
 use serde::ser::{SerializeMap, Serializer};
@@ -15,9 +15,6 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 mod write;
-
-pub(crate) use write::next_escape;
-pub use write::{write_json_members, write_json_str, write_json_value};
 
 /// Facts shared by every document of one batch (`resource.*`).
 #[derive(Debug, Clone, Default, PartialEq)]

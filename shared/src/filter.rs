@@ -6,9 +6,9 @@
 //! exactly the same lines (retries stay idempotent). Metric lines, platform lines and lines at
 //! WARN or above are never sampled out.
 
+use crate::json::Member;
 use crate::level::Level;
 use crate::model::{Kind, ParsedLine};
-use crate::parse::json::Member;
 use regex::Regex;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -245,7 +245,7 @@ mod tests {
             ..Filter::default()
         };
         let mut line = ParsedLine::plain(Cow::Borrowed("charging tok_abc123"));
-        line.fields = Some(crate::parse::json::Entries::from(
+        line.fields = Some(crate::json::Entries::from(
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(
                 r#"{"t":"tok_x","n":[{"k":"tok_y"}],"i":3}"#,
             )

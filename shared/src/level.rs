@@ -21,6 +21,20 @@ pub enum Level {
 }
 
 impl Level {
+    /// The .NET runtime's four-letter level words: `trce dbug info warn fail crit`
+    /// (`fail` → ERROR, `crit` → FATAL). Case-sensitive: the runtime writes them in lower case.
+    pub fn from_dotnet_word(word: &str) -> Option<Level> {
+        Some(match word {
+            "trce" => Level::Trace,
+            "dbug" => Level::Debug,
+            "info" => Level::Info,
+            "warn" => Level::Warn,
+            "fail" => Level::Error,
+            "crit" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
     /// The upper-case name written to `severity.text`.
     pub fn as_str(self) -> &'static str {
         match self {

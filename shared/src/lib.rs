@@ -18,6 +18,7 @@ pub mod decode;
 pub mod delivery;
 pub mod document;
 pub mod filter;
+pub mod json;
 pub mod level;
 pub mod limits;
 pub mod metrics;

@@ -1,7 +1,7 @@
 //! The values that flow through the core: decoded log events and what a parser reads from one.
 
+use crate::json::Entries;
 use crate::level::Level;
-use crate::parse::json::Entries;
 use crate::time::EpochMillis;
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -5,28 +5,13 @@
 //! `   at …` frames); [`super::errors::detect`] reads that from the body afterwards.
 //! `Console.WriteLine` / `LambdaLogger.Log` output has no prefix and is plain text.
 
-use super::nodejs::{split_short_field, tab_prefix};
-use super::text;
+use super::text::{self, split_short_field, tab_prefix};
 use crate::level::Level;
 use crate::model::{Format, ParsedLine};
 use std::borrow::Cow;
 
 /// Length of every .NET level column (`info`, `fail`, …).
 const LEVEL_BYTES: usize = 4;
-
-/// The .NET runtime's four-letter level words: `trce dbug info warn fail crit`
-/// (`fail` → ERROR, `crit` → FATAL). Case-sensitive: the runtime writes them in lower case.
-pub fn level_of_word(word: &str) -> Option<Level> {
-    Some(match word {
-        "trce" => Level::Trace,
-        "dbug" => Level::Debug,
-        "info" => Level::Info,
-        "warn" => Level::Warn,
-        "fail" => Level::Error,
-        "crit" => Level::Fatal,
-        _ => return None,
-    })
-}
 
 /// Recognises this format; `None` when the line is not in it.
 pub fn parse(msg: &str) -> Option<ParsedLine<'_>> {
@@ -35,7 +20,7 @@ pub fn parse(msg: &str) -> Option<ParsedLine<'_>> {
     }
     let prefix = tab_prefix(msg)?;
     let (word, body) = split_short_field(prefix.rest, b'\t', LEVEL_BYTES)?;
-    let level = level_of_word(word)?;
+    let level = Level::from_dotnet_word(word)?;
     Some(ParsedLine {
         format: Format::Dotnet,
         timestamp: Some(prefix.timestamp),

@@ -3,7 +3,7 @@
 //! CloudWatch already extracts EMF metrics, so EMF records are shipped as JSON logs (every key
 //! kept in `fields`, see [`crate::parse::structured`]) and never re-published as metric points.
 
-use crate::parse::json::Members;
+use crate::json::Members;
 use crate::time::{self, EpochMillis};
 use serde_json::Value;
 
@@ -26,8 +26,8 @@ pub fn timestamp(obj: &impl Members) -> Option<EpochMillis> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::{parse_object, Entries};
     use crate::model::{Format, ParsedLine};
-    use crate::parse::json::{parse_object, Entries};
     use crate::parse::structured::{from_object, merge_into};
     use crate::parse::text::normalize_message;
     use serde_json::json;
@@ -46,7 +46,7 @@ mod tests {
             .unwrap_or_else(|| panic!("record {id} missing"))
     }
 
-    fn object_of(id: &str) -> crate::parse::json::Entries<'static> {
+    fn object_of(id: &str) -> crate::json::Entries<'static> {
         let msg = record_message(id);
         parse_object(&normalize_message(&msg), 64)
             .unwrap()

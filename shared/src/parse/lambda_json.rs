@@ -10,9 +10,9 @@
 //! `log_level` for unhandled errors) and a `requestId` / `AWSRequestId` key (possibly empty).
 //! Anything else is given back untouched for the generic structured-log parser.
 
+use crate::json::{Entries, Member};
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report, Trace};
-use crate::parse::json::{Entries, Member};
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use serde_json::{Map, Value};
@@ -594,8 +594,8 @@ fn take_timestamp(obj: &mut Object, key: &str) -> Option<EpochMillis> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::parse_object;
     use crate::parse::errors::oracle::{self, record, records, Record};
-    use crate::parse::json::parse_object;
     use crate::parse::text::normalize_message;
 
     const PLATFORM_EVENTS_JSONL: &str = include_str!(concat!(
@@ -988,7 +988,7 @@ mod tests {
     fn invalid_docs_report_json_never_reaches_from_object() {
         let normalized = normalize_message(DOCS_REPORT_TRAILING_COMMA);
         assert!(serde_json::from_str::<Object>(&normalized).is_err());
-        assert!(crate::parse::json::parse_object(&normalized, 64).is_none());
+        assert!(crate::json::parse_object(&normalized, 64).is_none());
     }
 
     #[test]

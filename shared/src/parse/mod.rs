@@ -18,7 +18,6 @@ pub mod emf;
 pub mod errors;
 pub mod go;
 pub mod java;
-pub mod json;
 pub mod lambda_json;
 pub mod monitoring;
 pub mod nodejs;
@@ -31,9 +30,9 @@ pub mod structured;
 mod tab_prefixed_tests;
 pub mod text;
 
+use crate::json::{self, Entries};
 use crate::limits::DEFAULT_MAX_JSON_DEPTH;
 use crate::model::{Kind, ParsedLine};
-use json::Entries;
 use std::borrow::Cow;
 
 /// Options of the line parsers.

@@ -11,15 +11,11 @@
 //! Init-time lines carry the request id `undefined`, which means absent. A lower-case level
 //! column (`info`, `fail`, …) is the .NET runtime's prefix: left to [`super::dotnet`].
 
-use super::{dotnet, text};
+use super::text::{self, split_short_field, tab_prefix};
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, ParsedLine};
-use crate::time::{self, EpochMillis};
 use serde_json::Value;
 use std::borrow::Cow;
-
-/// Longest request-id column accepted (AWS ids are 36 bytes; `undefined` is 9).
-pub const MAX_REQUEST_ID_BYTES: usize = 128;
 
 /// Longest level column (`ERROR`, `FATAL`, `DEBUG`, `TRACE`).
 const MAX_LEVEL_BYTES: usize = 5;
@@ -31,42 +27,6 @@ const UNHANDLED_ERROR_LABELS: [&str; 3] = [
     "Unhandled Promise Rejection",
 ];
 
-/// The `<timestamp>\t<requestId>\t` prefix shared by the Node.js and .NET runtimes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TabPrefix<'a> {
-    /// The timestamp column.
-    pub timestamp: EpochMillis,
-    /// The request-id column as written (may be empty or `undefined`).
-    pub request_id: &'a str,
-    /// Everything after the request-id column's tab.
-    pub rest: &'a str,
-}
-
-/// Reads `<timestamp>\t<requestId>\t` at the start of `msg`. The timestamp must be valid and the
-/// request-id column short and free of spaces, so ordinary tabbed text is not mistaken for it.
-pub fn tab_prefix(msg: &str) -> Option<TabPrefix<'_>> {
-    let (timestamp, n) = time::parse_prefix(msg)?;
-    let after_ts = msg.get(n..)?.strip_prefix('\t')?;
-    let (request_id, rest) = split_short_field(after_ts, b'\t', MAX_REQUEST_ID_BYTES)?;
-    if request_id.contains([' ', '\n']) {
-        return None;
-    }
-    Some(TabPrefix {
-        timestamp,
-        request_id,
-        rest,
-    })
-}
-
-/// Splits `s` at the first `sep` found within its first `max_len + 1` bytes: the field before
-/// and the text after the separator. Bounded, so a long message without `sep` costs nothing.
-pub fn split_short_field(s: &str, sep: u8, max_len: usize) -> Option<(&str, &str)> {
-    let window = s.as_bytes().get(..s.len().min(max_len + 1))?;
-    let i = memchr::memchr(sep, window)?;
-    // `sep` is ASCII, so `i` and `i + 1` are char boundaries.
-    Some((s.get(..i)?, s.get(i + 1..)?))
-}
-
 /// Recognises this format; `None` when the line is not in it.
 pub fn parse(msg: &str) -> Option<ParsedLine<'_>> {
     if !msg.as_bytes().first().is_some_and(u8::is_ascii_digit) {
@@ -76,7 +36,7 @@ pub fn parse(msg: &str) -> Option<ParsedLine<'_>> {
     let (mut level, body) = match split_short_field(prefix.rest, b'\t', MAX_LEVEL_BYTES) {
         Some((word, after)) => match Level::from_upper_word(word) {
             Some(level) => (Some(level), after),
-            None if dotnet::level_of_word(word).is_some() => return None,
+            None if Level::from_dotnet_word(word).is_some() => return None,
             None => (None, prefix.rest),
         },
         None => (None, prefix.rest),
@@ -152,6 +112,7 @@ fn stack_text(stack: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use crate::parse::errors::oracle;
+    use crate::time::EpochMillis;
 
     const CORPUS: &str = include_str!("../../../tests/fixtures/corpus/01-lambda-text/nodejs.jsonl");
 

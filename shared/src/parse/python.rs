@@ -12,8 +12,8 @@
 //! `[ERROR] First test message`) are left to [`super::java`]; `print()` output is plain text.
 
 use super::errors;
-use super::nodejs::{split_short_field, MAX_REQUEST_ID_BYTES};
 use super::text;
+use super::text::{split_short_field, MAX_REQUEST_ID_BYTES};
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, ParsedLine};
 use crate::time::{self, EpochMillis};

@@ -24,10 +24,10 @@ mod keys;
 
 pub use ids::{header_trace, is_xray_id};
 
+use crate::json::{Entries, Member};
 use crate::level::Level;
 use crate::model::{Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, Trace};
 use crate::parse::emf;
-use crate::parse::json::{Entries, Member};
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
 use keys::{Keys, Slot};

@@ -1,6 +1,11 @@
-//! Small text helpers shared by the line parsers.
+//! Small text helpers shared by the line parsers, the Node.js / .NET `<timestamp>\t<requestId>\t`
+//! prefix among them.
 
+use crate::time::{self, EpochMillis};
 use std::borrow::Cow;
+
+/// Longest request-id column accepted (AWS ids are 36 bytes; `undefined` is 9).
+pub const MAX_REQUEST_ID_BYTES: usize = 128;
 
 /// Removes exactly one trailing line ending (`\n` or `\r\n`) and normalises every other lone
 /// `\r` (Node.js and Python write `\r` for embedded newlines on stdout) to `\n`. Borrows unless a
@@ -82,6 +87,42 @@ pub fn split_tabs(s: &str, n: usize) -> Option<(Vec<&str>, &str)> {
         rest = &rest[i + 1..];
     }
     Some((fields, rest))
+}
+
+/// The `<timestamp>\t<requestId>\t` prefix shared by the Node.js and .NET runtimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TabPrefix<'a> {
+    /// The timestamp column.
+    pub timestamp: EpochMillis,
+    /// The request-id column as written (may be empty or `undefined`).
+    pub request_id: &'a str,
+    /// Everything after the request-id column's tab.
+    pub rest: &'a str,
+}
+
+/// Reads `<timestamp>\t<requestId>\t` at the start of `msg`. The timestamp must be valid and the
+/// request-id column short and free of spaces, so ordinary tabbed text is not mistaken for it.
+pub fn tab_prefix(msg: &str) -> Option<TabPrefix<'_>> {
+    let (timestamp, n) = time::parse_prefix(msg)?;
+    let after_ts = msg.get(n..)?.strip_prefix('\t')?;
+    let (request_id, rest) = split_short_field(after_ts, b'\t', MAX_REQUEST_ID_BYTES)?;
+    if request_id.contains([' ', '\n']) {
+        return None;
+    }
+    Some(TabPrefix {
+        timestamp,
+        request_id,
+        rest,
+    })
+}
+
+/// Splits `s` at the first `sep` found within its first `max_len + 1` bytes: the field before
+/// and the text after the separator. Bounded, so a long message without `sep` costs nothing.
+pub fn split_short_field(s: &str, sep: u8, max_len: usize) -> Option<(&str, &str)> {
+    let window = s.as_bytes().get(..s.len().min(max_len + 1))?;
+    let i = memchr::memchr(sep, window)?;
+    // `sep` is ASCII, so `i` and `i + 1` are char boundaries.
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! so that the caller gives the whole text to serde_json instead. Strings are borrowed when they
 //! have no escapes and unescaped in one pass when they have.
 
-use crate::document::next_escape;
+use crate::json::next_escape;
 use std::borrow::Cow;
 
 /// A position in a JSON text.

@@ -8,7 +8,7 @@
 
 use crate::delivery::bulk::{Compression, ItemId, GZIP_LEVEL};
 use crate::delivery::bulk_response::ItemError;
-use crate::document::write_json_str;
+use crate::json::write_json_str;
 use crate::time::EpochMillis;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;

@@ -3,8 +3,8 @@
 //! `exception`, Serilog `@x` / `Exception`, and pino v2's top-level `type` + `stack`.
 
 use super::keys::{Keys, Slot};
+use crate::json::Member;
 use crate::model::ErrorInfo;
-use crate::parse::json::Member;
 use serde_json::{Map, Value};
 
 /// Keys holding an error object `{name|type, message, stack}`.

@@ -1,8 +1,8 @@
 //! X-Ray context and correlation ids of a structured line.
 
 use super::keys::{Keys, Slot};
+use crate::json::Member;
 use crate::model::{Correlation, Trace};
-use crate::parse::json::Member;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 

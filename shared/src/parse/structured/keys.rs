@@ -5,7 +5,7 @@
 //! object (a B-tree node is searched linearly): more than parsing the line. Instead every key is
 //! classified once by a `match` on string literals (a length switch plus fixed-size compares).
 
-use crate::parse::json::{Entries, Member};
+use crate::json::{Entries, Member};
 use std::borrow::Cow;
 
 /// Declares [`Slot`] with the key name of each variant, from one list.
@@ -310,7 +310,7 @@ impl<'a> Keys<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::json::parse_object;
+    use crate::json::parse_object;
     use serde_json::json;
 
     #[test]

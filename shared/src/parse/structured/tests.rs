@@ -1,7 +1,7 @@
 //! Corpus table tests and properties of the structured-line reader.
 
 use super::*;
-use crate::parse::json::parse_object;
+use crate::json::parse_object;
 use crate::parse::text::normalize_message;
 use proptest::prelude::*;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! [`Member`]: the value of one member of a JSON object line, its string borrowed from the line.
 
-use crate::document::{write_json_str, write_json_value};
+use super::{write_json_str, write_json_value};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::Value;

@@ -1,15 +1,19 @@
-//! JSON helpers shared by the JSON parsers: depth-capped parsing of one JSON object line into
-//! its [`Entries`].
+//! The crate's JSON toolkit, below everything that uses it (it imports nothing of the crate):
+//! depth-capped parsing of one JSON object line into its [`Entries`] (members borrowed from the
+//! line, [`Member`]), and writers byte-identical to serde_json's ([`write_json_str`],
+//! [`write_json_value`], [`write_json_members`]) with the escape scan they share.
 //!
 //! The nesting depth is checked by a cheap byte scan *before* serde_json sees the text, so a
 //! line of 100 000 `[` can neither hit serde's recursion limit nor the stack: it is simply not
 //! an object line and ships as text.
 
 mod member;
+mod write;
 
 pub use member::Member;
+pub(crate) use write::next_escape;
+pub use write::{write_json_map, write_json_members, write_json_str, write_json_value};
 
-use crate::document::write_json_members;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
