@@ -17,11 +17,11 @@ use crate::inputs;
 use crate::parallel::map_chunks;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};
 use clap::Args;
-use shiplog::bench::cost::{self, LambdaPrice};
-use shiplog::bench::workload::{self, WorkloadSpec};
-use shiplog::bench::{Delivery, Floor, StubTransport};
 use shiplog::delivery::bulk::Compression;
 use shiplog::pipeline::{Pipeline, PipelineConfig, DEFAULT_INDEX_PREFIX};
+use shiplog::testing::workload::{self, WorkloadSpec};
+use shiplog_bench::cost::{self, LambdaPrice};
+use shiplog_bench::{Delivery, Floor, StubTransport};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -427,7 +427,7 @@ fn print_cost_model(m: &Measurements, baseline_ms_per_mb: Option<f64>) {
     let payload_bytes = m.decompressed_bytes as f64 / m.payloads.max(1) as f64;
     let events_per_payload = m.events / m.payloads.max(1);
     println!(
-        "cost model (128 MB Lambda = {:.1}% of a core; prices of {}, see shiplog::bench::cost):",
+        "cost model (128 MB Lambda = {:.1}% of a core; prices of {}, see shiplog_bench::cost):",
         100.0 / cost::cpu_slowdown(cost::MODEL_MEMORY_MB),
         cost::PRICE_TABLE_DATE
     );

@@ -12,9 +12,9 @@ use clap::Args;
 use shiplog::delivery::bulk::ChunkLimits;
 use shiplog::delivery::dead_letter::{to_chunks, DEAD_LETTER_PREFIX};
 use shiplog::pipeline::DEFAULT_INDEX_PREFIX;
-use shiplog::sinks::dead_letter::{DeadLetterStore, DeadLetterWriteError};
-use shiplog::sinks::opensearch::{OpenSearchClient, Outcome};
-use shiplog::sinks::{load_sdk_config, now_millis};
+use shiplog_adapters::dead_letter::{DeadLetterStore, DeadLetterWriteError};
+use shiplog_adapters::opensearch::{OpenSearchClient, Outcome};
+use shiplog_adapters::{load_sdk_config, now_millis};
 use std::time::Instant;
 
 /// Arguments of `shiplog redrive`.

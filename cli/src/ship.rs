@@ -11,15 +11,15 @@ use shiplog::delivery::dead_letter::DeadLetterEntry;
 use shiplog::delivery::emf;
 use shiplog::metrics::{aggregate, MetricDatum};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
-use shiplog::sinks::cloudwatch::{
+use shiplog_adapters::cloudwatch::{
     CloudWatchPublisher, FailurePolicy, PublishError, PublisherConfig,
 };
-use shiplog::sinks::dead_letter::DeadLetterStore;
-use shiplog::sinks::opensearch::config::check_endpoint_url;
-use shiplog::sinks::opensearch::{
+use shiplog_adapters::dead_letter::DeadLetterStore;
+use shiplog_adapters::opensearch::config::check_endpoint_url;
+use shiplog_adapters::opensearch::{
     resolve_auth, Auth, AuthMode, DeliveryOptions, OpenSearchClient, Outcome, TemplateStatus,
 };
-use shiplog::sinks::{load_sdk_config, now_millis, SdkConfig};
+use shiplog_adapters::{load_sdk_config, now_millis, SdkConfig};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -460,56 +460,11 @@ impl Sink for CountingSink<'_> {
     }
 }
 
-/// A sink that keeps everything as owned values: for tests, the CLI's golden outputs and small
-/// tools. Documents are kept as (index, id, source JSON).
-#[derive(Debug, Default)]
-pub struct CollectingSink {
-    /// Index prefix used to compute document indices.
-    pub index_prefix: String,
-    /// `(index, _id, _source)` per document.
-    pub documents: Vec<(String, String, serde_json::Value)>,
-    /// Metric points.
-    pub metrics: Vec<MetricPoint>,
-    /// Rejections.
-    pub rejections: Vec<Rejection>,
-    /// Record summaries.
-    pub records: Vec<RecordSummary>,
-}
-
-impl CollectingSink {
-    /// An empty collector computing indices with `index_prefix`.
-    pub fn new(index_prefix: &str) -> Self {
-        CollectingSink {
-            index_prefix: index_prefix.to_owned(),
-            ..CollectingSink::default()
-        }
-    }
-}
-
-impl Sink for CollectingSink {
-    fn document(&mut self, doc: &Document<'_>) {
-        let source = serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
-        self.documents.push((
-            doc.index_name(&self.index_prefix),
-            doc.id.to_owned(),
-            source,
-        ));
-    }
-    fn metric(&mut self, point: MetricPoint) {
-        self.metrics.push(point);
-    }
-    fn rejection(&mut self, rejection: Rejection) {
-        self.rejections.push(rejection);
-    }
-    fn record_end(&mut self, summary: &RecordSummary) {
-        self.records.push(summary.clone());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::filter::BuiltinRedaction;
+    use crate::testing::CollectingSink;
     use serde_json::json;
 
     fn payload(group: &str, messages: &[&str]) -> Vec<u8> {

@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
 
 fn run(
     bytes: &[u8],

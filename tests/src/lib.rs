@@ -24,7 +24,7 @@ pub mod runtime_api;
 /// base64 of the gzip (level 6) of `data`: a Kinesis record's or a CloudWatch Logs event's `data`.
 pub fn gzip_b64(data: &[u8]) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(shiplog::bench::workload::gzip(data, 6))
+    base64::engine::general_purpose::STANDARD.encode(shiplog::testing::workload::gzip(data, 6))
 }
 
 /// A CloudWatch Logs subscription Lambda event (`{"awslogs":{"data":…}}`) of `events` (id,

@@ -6,7 +6,8 @@
 
 use serde_json::{json, Value};
 use shiplog::metrics::MetricDefaults;
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
 use shiplog_tests::{corpus_path, oracle};
 
 /// Event timestamp used when a record's oracle does not imply one (the monitoring-bad notes use

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use serde_json::Value;
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig, RecordOutcome};
+use shiplog::pipeline::{Pipeline, PipelineConfig, RecordOutcome};
+use shiplog::testing::CollectingSink;
 use shiplog::{RejectReason, Rejection};
 use shiplog_tests::{corpus_path, oracle::get};
 

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use serde_json::Value;
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
 use shiplog_tests::{corpus_path, repo_root};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1820,7 +1820,7 @@ fn shared_env_names(rel: &str) -> Vec<String> {
 /// The configuration modules ship-logs composes: its own, the OpenSearch delivery's and the
 /// metrics delivery's.
 const SHIP_LOGS_CONFIG_MODULES: &[&str] = &[
-    "shared/src/sinks/opensearch/config.rs",
+    "adapters/src/opensearch/config.rs",
     "shared/src/delivery/metrics_config.rs",
     "shared/src/delivery/usage_metrics.rs",
     "shared/src/delivery/self_metrics.rs",

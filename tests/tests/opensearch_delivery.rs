@@ -10,9 +10,10 @@ use shiplog::delivery::bulk::{
     BulkBodyBuilder, Chunk, ChunkLimits, Compression, SALVAGED_FIELDS_KEY,
 };
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp, DEAD_LETTER_PREFIX};
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
-use shiplog::sinks::dead_letter::DeadLetterStore;
-use shiplog::sinks::opensearch::{
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
+use shiplog_adapters::dead_letter::DeadLetterStore;
+use shiplog_adapters::opensearch::{
     ship, Auth, DeliveryOptions, OpenSearchClient, Outcome, ShipError, SigV4Service, TemplateStatus,
 };
 use shiplog_tests::fake_opensearch::{
@@ -951,10 +952,10 @@ async fn basic_auth_credentials_come_from_secrets_manager() {
 
 #[tokio::test]
 async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_letters() {
-    use shiplog::sinks::opensearch::config::{
+    use shiplog_adapters::opensearch::config::{
         ENV_AUTH, ENV_DEAD_LETTER_BUCKET, ENV_DEAD_LETTER_PREFIX, ENV_ENDPOINT, ENV_SECRET_ARN,
     };
-    use shiplog::sinks::opensearch::{
+    use shiplog_adapters::opensearch::{
         resolve_domain, DocumentDestination, OpenSearchConfig, OpenSearchError, OpenSearchShipper,
     };
     let moto = MotoServer::start().unwrap();
@@ -1124,7 +1125,7 @@ fn replay_to_opensearch_with_emf_metrics_mode_prints_cloudwatch_emf_documents() 
     let out =
         std::env::temp_dir().join(format!("shiplog-replay-emf-{}.ndjson", std::process::id()));
     // A payload written now, so its metric points fall inside CloudWatch's accepted window.
-    let now = shiplog::sinks::now_millis().0;
+    let now = shiplog_adapters::now_millis().0;
     let payload = serde_json::json!({
         "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/orders",
         "logStream": "2026/01/01/[$LATEST]abc", "subscriptionFilters": ["shiplog"],

@@ -12,10 +12,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use serde_json::{json, Value};
-use shiplog::bench::workload::{generate_payload, WorkloadSpec};
+use shiplog::testing::workload::{generate_payload, WorkloadSpec};
 use shiplog::delivery::index_template::{render_template, template_name};
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
-use shiplog::sinks::dead_letter::DeadLetterStore;
+use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_tests::moto::MotoServer;
 use shiplog_tests::real_opensearch::{PrivateNode, RealOpenSearch};
 use shiplog_tests::repo_root;
@@ -330,7 +330,7 @@ async fn an_implausible_emulator_deadline_still_indexes_everything_and_is_report
     let mut lambda = Lambda::start(&env).await;
     let inputs = samples();
     let (docs, per_input) = reference(&prefix, &inputs[..3]);
-    let day_ahead = (shiplog::sinks::now_millis().0 + 86_400_000).to_string();
+    let day_ahead = (shiplog_adapters::now_millis().0 + 86_400_000).to_string();
     let deadlines = [
         DeadlineHeader::Raw(CARGO_LAMBDA_DEADLINE.to_owned()),
         DeadlineHeader::Raw(CARGO_LAMBDA_DEADLINE.to_owned()),
@@ -662,7 +662,7 @@ async fn the_engine_going_away_mid_shipment_loses_nothing_and_duplicates_nothing
     let state = RemovedOnDrop(std::env::temp_dir().join(format!(
         "shiplog-outage-node-{}-{}",
         std::process::id(),
-        shiplog::sinks::now_millis().0
+        shiplog_adapters::now_millis().0
     )));
     let started = Instant::now();
     let node_state = state.0.clone();

@@ -13,7 +13,7 @@
 //! names its index template, and deletes both at the end.
 
 use serde_json::{json, Value};
-use shiplog::bench::workload::{self, WorkloadSpec};
+use shiplog::testing::workload::{self, WorkloadSpec};
 use shiplog::delivery::bulk::{
     BulkBodyBuilder, Chunk, ChunkLimits, Compression, SALVAGED_FIELDS_KEY,
 };
@@ -23,8 +23,8 @@ use shiplog::document::Document;
 use shiplog::metrics::MetricPoint;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig, Sink};
 use shiplog::rejection::Rejection;
-use shiplog::sinks::dead_letter::DeadLetterStore;
-use shiplog::sinks::opensearch::{
+use shiplog_adapters::dead_letter::DeadLetterStore;
+use shiplog_adapters::opensearch::{
     ship, Auth, Delivery, DeliveryOptions, OpenSearchClient, TemplateStatus,
 };
 use shiplog_tests::moto::MotoServer;

@@ -21,7 +21,7 @@ use shiplog::document::Document;
 use shiplog::metrics::MetricPoint;
 use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig, RecordSummary, Sink};
 use shiplog::rejection::Rejection;
-use shiplog::sinks::opensearch::{Auth, DeliveryOptions, OpenSearchClient, TemplateStatus};
+use shiplog_adapters::opensearch::{Auth, DeliveryOptions, OpenSearchClient, TemplateStatus};
 use shiplog_tests::real_opensearch::RealOpenSearch;
 use shiplog_tests::{cloudwatch_logs_event, corpus_path, repo_root};
 use std::collections::{BTreeMap, BTreeSet};

@@ -16,10 +16,10 @@
 use base64::Engine;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;
-use shiplog::bench::workload::{data_message, generate_payload, gzip, WorkloadSpec};
 use shiplog::delivery::bulk::Chunk;
-use shiplog::sinks::cloudwatch::RecordingMetrics;
-use shiplog::sinks::opensearch::{DocumentDestination, Outcome, ShipError};
+use shiplog::testing::workload::{data_message, generate_payload, gzip, WorkloadSpec};
+use shiplog_adapters::opensearch::{DocumentDestination, Outcome, ShipError};
+use shiplog_adapters::testing::RecordingMetrics;
 use shiplog_ship_logs::config::Config;
 use shiplog_ship_logs::deps::Deps;
 use shiplog_ship_logs::handler::process;

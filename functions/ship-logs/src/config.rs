@@ -18,8 +18,8 @@ use shiplog::limits::{
 };
 use shiplog::metrics::MetricDefaults;
 use shiplog::pipeline::PipelineConfig;
-use shiplog::sinks::opensearch::config::ENV_INDEX_PREFIX;
-use shiplog::sinks::opensearch::OpenSearchConfig;
+use shiplog_adapters::opensearch::config::ENV_INDEX_PREFIX;
+use shiplog_adapters::opensearch::OpenSearchConfig;
 use std::fmt;
 use std::time::Duration;
 
@@ -364,7 +364,7 @@ mod tests {
     use super::*;
     use shiplog::config_value::fixed_lookup as env;
     use shiplog::delivery::metrics_config::FailurePolicy;
-    use shiplog::sinks::opensearch::{AuthMode, EndpointSource};
+    use shiplog_adapters::opensearch::{AuthMode, EndpointSource};
 
     const ENDPOINT: (&str, &str) = ("OPENSEARCH_ENDPOINT", "https://search.example.com");
 

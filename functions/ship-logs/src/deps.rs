@@ -8,11 +8,11 @@ use crate::config::Config;
 use shiplog::delivery::self_metrics::SelfMetrics;
 use shiplog::delivery::usage_metrics::UsageMetrics;
 use shiplog::pipeline::Pipeline;
-use shiplog::sinks::cloudwatch::{
+use shiplog_adapters::cloudwatch::{
     CloudWatchPublisher, EmfWriter, MetricsMode, MetricsOutput, PublisherConfig,
 };
-use shiplog::sinks::opensearch::{OpenSearchError, OpenSearchShipper};
-use shiplog::sinks::SdkConfig;
+use shiplog_adapters::opensearch::{OpenSearchError, OpenSearchShipper};
+use shiplog_adapters::SdkConfig;
 use std::io::Stdout;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

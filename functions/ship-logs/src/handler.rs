@@ -34,9 +34,9 @@ use shiplog::metrics::aggregate;
 use shiplog::metrics::MetricDatum;
 use shiplog::pipeline::InputSummary;
 use shiplog::rejection::Rejection;
-use shiplog::sinks::cloudwatch::{MetricsDestination, MetricsMode, PublishError};
-use shiplog::sinks::now_millis;
-use shiplog::sinks::opensearch::{DocumentDestination, Outcome, ShipError, TemplateStatus};
+use shiplog_adapters::cloudwatch::{MetricsDestination, MetricsMode, PublishError};
+use shiplog_adapters::now_millis;
+use shiplog_adapters::opensearch::{DocumentDestination, Outcome, ShipError, TemplateStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 

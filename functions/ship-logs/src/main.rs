@@ -3,7 +3,7 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
-use shiplog::sinks::load_sdk_config;
+use shiplog_adapters::load_sdk_config;
 use shiplog_ship_logs::config::Config;
 use shiplog_ship_logs::deps::ProductionDeps;
 use shiplog_ship_logs::handler::{handle, handle_misconfigured};

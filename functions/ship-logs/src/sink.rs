@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn kinesis_records_keep_their_document_keys_and_outcomes() {
         use base64::Engine;
-        let gz = shiplog::bench::workload::gzip(
+        let gz = shiplog::testing::workload::gzip(
             data_message("/aws/lambda/orders", &["a\n", "b\n"])
                 .to_string()
                 .as_bytes(),

@@ -51,7 +51,7 @@ macro_rules! summary_event {
 
 /// Installs the JSON subscriber (once; later calls do nothing).
 pub fn init() {
-    shiplog::telemetry::init_json_logs(DEFAULT_LOG_FILTER);
+    shiplog_adapters::telemetry::init_json_logs(DEFAULT_LOG_FILTER);
 }
 
 /// What one invocation did, for its one summary line.

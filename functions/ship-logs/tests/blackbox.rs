@@ -11,11 +11,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{json, Value};
-use shiplog::bench::workload::{generate_payload, WorkloadSpec};
 use shiplog::delivery::metric_requests::validate_datum;
 use shiplog::metrics::{aggregate, MetricPoint};
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
-use shiplog::sinks::dead_letter::DeadLetterStore;
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::workload::{generate_payload, WorkloadSpec};
+use shiplog::testing::CollectingSink;
+use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_tests::corpus_path;
 use shiplog_tests::fake_opensearch::{FakeAuth, FakeOpenSearch, Faults};
 use shiplog_tests::moto::MotoServer;
@@ -62,7 +63,7 @@ fn json_files(dir: &str) -> Vec<String> {
 }
 
 fn now_ms() -> i64 {
-    shiplog::sinks::now_millis().0
+    shiplog_adapters::now_millis().0
 }
 
 /// A CloudWatch Logs event of `events` (id, message) timestamped a minute ago (inside
@@ -460,7 +461,7 @@ async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metr
                 .collect::<Vec<_>>()
         })
         .collect();
-    let now = shiplog::sinks::now_millis();
+    let now = shiplog_adapters::now_millis();
     let reference_names: BTreeSet<String> = aggregate(reference.points.clone())
         .into_iter()
         .filter(|d| validate_datum(d, now).is_ok())

@@ -10,11 +10,11 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use shiplog::delivery::backoff::BackoffPolicy;
 use shiplog::metrics::{aggregate, MetricDatum};
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
-use shiplog::sinks::cloudwatch::{
-    EmfWriter, FailurePolicy, MetricsDestination, PublishError, RecordingMetrics,
-};
-use shiplog::sinks::opensearch::{Auth, DeliveryOptions, OpenSearchClient, OpenSearchShipper};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
+use shiplog_adapters::cloudwatch::{EmfWriter, FailurePolicy, MetricsDestination, PublishError};
+use shiplog_adapters::opensearch::{Auth, DeliveryOptions, OpenSearchClient, OpenSearchShipper};
+use shiplog_adapters::testing::RecordingMetrics;
 use shiplog_ship_logs::config::{Config, ConfigErrors};
 use shiplog_ship_logs::deps::Deps;
 use shiplog_ship_logs::handler::{

@@ -6,5 +6,5 @@ pub const DEFAULT_LOG_FILTER: &str = "warn,shiplog_subscribe=info";
 
 /// Installs the JSON subscriber (once; later calls do nothing).
 pub fn init() {
-    shiplog::telemetry::init_json_logs(DEFAULT_LOG_FILTER);
+    shiplog_adapters::telemetry::init_json_logs(DEFAULT_LOG_FILTER);
 }

@@ -642,13 +642,13 @@ mod tests {
             assert!(arena.len() <= payload.len());
             checked += 1;
         }
-        let spec = crate::bench::WorkloadSpec {
+        let spec = crate::testing::workload::WorkloadSpec {
             payloads: 10,
             events_per_payload: 200,
             seed: 9,
         };
         for i in 0..spec.payloads {
-            let payload = crate::bench::workload::data_message(&spec, i);
+            let payload = crate::testing::workload::data_message(&spec, i);
             let (owned, in_arena, arena) = both_ways(&payload);
             assert_eq!(owned, in_arena);
             assert!(!arena.is_empty(), "text lines have escapes");

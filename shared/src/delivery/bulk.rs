@@ -360,7 +360,8 @@ fn truncate_str(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+    use crate::pipeline::{Pipeline, PipelineConfig};
+    use crate::testing::CollectingSink;
     use flate2::read::GzDecoder;
     use serde_json::{json, Value};
     use std::io::Read;
@@ -566,12 +567,12 @@ mod tests {
     /// Chunks of a generated workload payload (thousands of documents: several gzip input
     /// blocks per chunk, documents moved to the next chunk at each byte bound).
     fn workload_chunks(compression: Compression, limits: ChunkLimits) -> Vec<Chunk> {
-        let spec = crate::bench::WorkloadSpec {
+        let spec = crate::testing::workload::WorkloadSpec {
             payloads: 1,
             events_per_payload: 2_000,
             seed: 11,
         };
-        let input = crate::bench::workload::generate_payload(&spec, 0).lambda_event;
+        let input = crate::testing::workload::generate_payload(&spec, 0).lambda_event;
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut builder = BulkBodyBuilder::new("shiplog", limits).with_compression(compression);
         pipeline.process_input(&input, &mut builder).unwrap();

@@ -4,7 +4,7 @@
 //! - CloudWatch metrics: datum validation and request packing, EMF rendering, Lambda usage
 //!   metrics and shiplog's own self-metrics (owned by the metrics work).
 //!
-//! The async adapters that actually talk to AWS live in [`crate::sinks`] (feature `aws`).
+//! The async adapters that actually talk to AWS live in the `shiplog-adapters` crate.
 
 pub mod backoff;
 pub mod bulk;

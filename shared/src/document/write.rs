@@ -462,13 +462,13 @@ mod tests {
         let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus");
         walk(std::path::Path::new(corpus), &mut out);
         assert!(out.len() > 200, "corpus messages: {}", out.len());
-        let spec = crate::bench::WorkloadSpec {
+        let spec = crate::testing::workload::WorkloadSpec {
             payloads: 10,
             events_per_payload: 300,
             seed: 4,
         };
         for i in 0..spec.payloads {
-            let (_, _, events) = crate::bench::workload::payload_events(&spec, i);
+            let (_, _, events) = crate::testing::workload::payload_events(&spec, i);
             out.extend(events.into_iter().map(|e| e.message));
         }
         out

@@ -246,12 +246,13 @@ mod tests {
                 .unwrap()
                 .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
                 .collect();
-        let spec = crate::bench::WorkloadSpec {
+        let spec = crate::testing::workload::WorkloadSpec {
             payloads: 8,
             events_per_payload: 300,
             seed: 5,
         };
-        payloads.extend((0..spec.payloads).map(|i| crate::bench::workload::data_message(&spec, i)));
+        payloads
+            .extend((0..spec.payloads).map(|i| crate::testing::workload::data_message(&spec, i)));
         assert!(payloads.len() > 10);
         for payload in &payloads {
             let text = std::str::from_utf8(payload).unwrap();

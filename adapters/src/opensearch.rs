@@ -1,4 +1,4 @@
-//! The OpenSearch `_bulk` adapter: a thin async shell over [`crate::delivery`]. It sends chunks,
+//! The OpenSearch `_bulk` adapter: a thin async shell over [`shiplog::delivery`]. It sends chunks,
 //! lets [`classify`]/[`next_steps`] decide, and does what they say (retry with backoff, split,
 //! salvage, give up) until everything is indexed or the caller's deadline or the retry budget is
 //! spent. Leftovers go to the dead letter ([`ship`]); only when that fails too does the caller get
@@ -14,14 +14,14 @@ pub mod config;
 pub use auth::{Auth, AuthError, SigV4Service};
 pub use config::{AuthMode, ConfigError, EndpointSource, OpenSearchConfig};
 
-use crate::delivery::backoff::{Backoff, BackoffPolicy, NoRetry};
-use crate::delivery::bulk::{Chunk, Compression};
-use crate::delivery::bulk_response::{classify, classify_transport_error, next_steps, ItemError};
-use crate::delivery::dead_letter::{DeadLetterEntry, GiveUp};
-use crate::delivery::index_template::{self, Installed, TemplateError};
-use crate::sinks::dead_letter::{DeadLetterStore, DeadLetterWriteError};
-use crate::sinks::SdkConfig;
-use crate::sinks::{error_chain, now_millis};
+use crate::dead_letter::{DeadLetterStore, DeadLetterWriteError};
+use crate::SdkConfig;
+use crate::{error_chain, now_millis};
+use shiplog::delivery::backoff::{Backoff, BackoffPolicy, NoRetry};
+use shiplog::delivery::bulk::{Chunk, Compression};
+use shiplog::delivery::bulk_response::{classify, classify_transport_error, next_steps, ItemError};
+use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp};
+use shiplog::delivery::index_template::{self, Installed, TemplateError};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -60,7 +60,7 @@ pub struct DeliveryOptions {
 impl Default for DeliveryOptions {
     fn default() -> Self {
         DeliveryOptions {
-            index_prefix: crate::pipeline::DEFAULT_INDEX_PREFIX.to_owned(),
+            index_prefix: shiplog::pipeline::DEFAULT_INDEX_PREFIX.to_owned(),
             compression: Compression::Gzip,
             backoff: BackoffPolicy::default(),
             backoff_seed: None,
@@ -720,7 +720,7 @@ impl DocumentDestination for OpenSearchShipper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::EpochMillis;
+    use shiplog::time::EpochMillis;
 
     #[test]
     fn host_header_keeps_non_default_ports() {

@@ -1,11 +1,11 @@
-//! Dead letters in S3 (`DEAD_LETTER_BUCKET`): written by [`crate::sinks::opensearch::ship`] when
+//! Dead letters in S3 (`DEAD_LETTER_BUCKET`): written by [`crate::opensearch::ship`] when
 //! documents could not be indexed, listed and read back by `shiplog redrive`. The key and the
-//! object format are pure ([`crate::delivery::dead_letter`]).
+//! object format are pure ([`shiplog::delivery::dead_letter`]).
 
-use crate::delivery::dead_letter::{self, DeadLetterEntry, DeadLetterError};
-use crate::sinks::{error_chain, SdkConfig};
-use crate::time::EpochMillis;
+use crate::{error_chain, SdkConfig};
 use aws_sdk_s3::primitives::ByteStream;
+use shiplog::delivery::dead_letter::{self, DeadLetterEntry, DeadLetterError};
+use shiplog::time::EpochMillis;
 
 /// `Content-Type` of dead-letter objects (gzip'd NDJSON).
 const CONTENT_TYPE: &str = "application/gzip";

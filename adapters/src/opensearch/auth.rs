@@ -1,7 +1,7 @@
 //! Request authentication: SigV4 with `aws-sigv4` (service `es`, or `aoss` with
 //! `x-amz-content-sha256`), HTTP basic (credentials read once from Secrets Manager), or none.
 
-use crate::sinks::error_chain;
+use crate::error_chain;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{

@@ -4,10 +4,10 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shiplog::bench::workload::{generate_payload, Flavor};
 use shiplog::decode::message::parse_message_in;
 use shiplog::decode::{decode_input, parse_message, RecordContent};
 use shiplog::limits::Limits;
+use shiplog::testing::workload::{generate_payload, Flavor};
 use std::hint::black_box;
 
 fn decode(c: &mut Criterion) {

@@ -1,8 +1,8 @@
-//! Metric destinations (feature `aws`): CloudWatch `PutMetricData`, EMF lines on a writer, or
+//! Metric destinations: CloudWatch `PutMetricData`, EMF lines on a writer, or
 //! nothing — one trait, [`MetricsDestination`], and a recording fake for handler tests.
 //!
 //! [`CloudWatchPublisher`] is a thin shell over the pure decisions of
-//! [`crate::delivery::metric_requests`]: it validates and packs the datums against the wall clock
+//! [`shiplog::delivery::metric_requests`]: it validates and packs the datums against the wall clock
 //! given by the caller, sends the requests concurrently (at most
 //! [`PublisherConfig::concurrency`] in flight, default 4), retries throttling, 5xx and transport
 //! failures with exponential back-off and full jitter inside the caller's deadline, splits a
@@ -20,13 +20,6 @@
 //! `METRICS_FAILURE=fail-invocation` turns a final failure into [`PublishError::Undelivered`]. A
 //! datum CloudWatch refuses even alone is never an error: re-delivery would be refused the same.
 
-use crate::delivery::emf;
-use crate::delivery::metric_requests::{
-    backoff_delay, classify_failure, prepare, split_request, CallFailure, FailureAction,
-    MetricRequest,
-};
-use crate::metrics::MetricDatum;
-use crate::time::EpochMillis;
 use aws_sdk_cloudwatch::config::retry::RetryConfig;
 use aws_sdk_cloudwatch::config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -34,6 +27,13 @@ use aws_sdk_cloudwatch::operation::put_metric_data::PutMetricDataError;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum as SdkDatum, StandardUnit as SdkUnit};
 use aws_sdk_cloudwatch::Client;
+use shiplog::delivery::emf;
+use shiplog::delivery::metric_requests::{
+    backoff_delay, classify_failure, prepare, split_request, CallFailure, FailureAction,
+    MetricRequest,
+};
+use shiplog::metrics::MetricDatum;
+use shiplog::time::EpochMillis;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -44,8 +44,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-pub use crate::delivery::metric_requests::PublishOutcome;
-pub use crate::delivery::metrics_config::{FailurePolicy, MetricsMode};
+pub use shiplog::delivery::metric_requests::PublishOutcome;
+pub use shiplog::delivery::metrics_config::{FailurePolicy, MetricsMode};
 
 /// Default back-off base: the first retry waits up to 50 ms.
 pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(50);
@@ -90,7 +90,7 @@ pub struct PublisherConfig {
 impl Default for PublisherConfig {
     fn default() -> Self {
         PublisherConfig {
-            concurrency: crate::delivery::metrics_config::DEFAULT_CONCURRENCY,
+            concurrency: shiplog::delivery::metrics_config::DEFAULT_CONCURRENCY,
             failure_policy: FailurePolicy::default(),
             retry: RetryPolicy::default(),
         }
@@ -123,7 +123,8 @@ fn apply_policy(
     }
 }
 
-/// Where metric datums go. One implementation per [`MetricsMode`], plus [`RecordingMetrics`].
+/// Where metric datums go. One implementation per [`MetricsMode`] (and a recording fake in
+/// `testing`).
 pub trait MetricsDestination {
     /// Delivers `datums` (aggregated), validated against `now` (the wall clock), before
     /// `deadline`.
@@ -517,51 +518,10 @@ impl<W: Write + Send> MetricsDestination for MetricsOutput<W> {
     }
 }
 
-/// A destination that keeps every datum it is given (for handler tests): each publication is
-/// recorded whole and reported as fully sent.
-#[derive(Debug, Default)]
-pub struct RecordingMetrics {
-    published: Mutex<Vec<Vec<MetricDatum>>>,
-}
-
-impl RecordingMetrics {
-    /// The datums of every publication so far, in order.
-    pub fn publications(&self) -> Vec<Vec<MetricDatum>> {
-        self.published
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl MetricsDestination for RecordingMetrics {
-    fn publish(
-        &self,
-        datums: Vec<MetricDatum>,
-        _now: EpochMillis,
-        _deadline: Instant,
-    ) -> impl Future<Output = Result<PublishOutcome, PublishError>> + Send {
-        let outcome = PublishOutcome {
-            datums_sent: datums.len(),
-            ..PublishOutcome::default()
-        };
-        self.published
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(datums);
-        async move { Ok(outcome) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::metric_requests::{MAX_DATUMS_PER_REQUEST, TIMESTAMP_MARGIN_MS};
-    use crate::metrics::aggregate::aggregate;
-    use crate::metrics::point::resolve;
-    use crate::metrics::{MetricDefaults, MetricPoint, StandardUnit};
-    use crate::parse::monitoring;
-    use crate::rejection::RejectReason;
+    use crate::testing::RecordingMetrics;
     use aws_sdk_cloudwatch::config::interceptors::BeforeTransmitInterceptorContextRef;
     use aws_sdk_cloudwatch::config::{ConfigBag, Intercept, RuntimeComponents};
     use aws_sdk_cloudwatch::error::{BoxError, ErrorMetadata};
@@ -569,6 +529,12 @@ mod tests {
     use aws_sdk_cloudwatch::types::error::InvalidParameterValueException;
     use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
     use serde_json::Value;
+    use shiplog::delivery::metric_requests::{MAX_DATUMS_PER_REQUEST, TIMESTAMP_MARGIN_MS};
+    use shiplog::metrics::aggregate::aggregate;
+    use shiplog::metrics::point::resolve;
+    use shiplog::metrics::{MetricDefaults, MetricPoint, StandardUnit};
+    use shiplog::parse::monitoring;
+    use shiplog::rejection::RejectReason;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 

@@ -17,10 +17,10 @@
 //!
 //! Exactly one of `OPENSEARCH_ENDPOINT` and `OPENSEARCH_DOMAIN` must be set.
 
-use crate::config_value;
-use crate::delivery::bulk::{ChunkLimits, Compression};
-use crate::delivery::dead_letter::DEAD_LETTER_PREFIX;
-use crate::pipeline::DEFAULT_INDEX_PREFIX;
+use shiplog::config_value;
+use shiplog::delivery::bulk::{ChunkLimits, Compression};
+use shiplog::delivery::dead_letter::DEAD_LETTER_PREFIX;
+use shiplog::pipeline::DEFAULT_INDEX_PREFIX;
 use std::collections::HashMap;
 
 /// `OPENSEARCH_ENDPOINT`.
@@ -289,7 +289,7 @@ pub fn domain_endpoint_url(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config_value::fixed_lookup as env;
+    use shiplog::config_value::fixed_lookup as env;
 
     #[test]
     fn defaults_with_an_endpoint() {

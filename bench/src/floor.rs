@@ -99,7 +99,7 @@ impl Floor {
             &mut self.compressed,
         )
         .map_err(|e| FloorError::Base64(e.to_string()))?;
-        crate::decode::gzip::gunzip_into(&self.compressed, usize::MAX, &mut self.decompressed)
+        shiplog::decode::gzip::gunzip_into(&self.compressed, usize::MAX, &mut self.decompressed)
             .map_err(|e| FloorError::Gzip(e.detail))?;
         let payload: Payload<'_> = serde_json::from_slice(&self.decompressed)
             .map_err(|e| FloorError::Payload(e.to_string()))?;
@@ -134,7 +134,7 @@ fn fill_to(out: &mut Vec<u8>, filler: &[u8], target: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::workload::{generate_payload, WorkloadSpec};
+    use shiplog::testing::workload::{generate_payload, WorkloadSpec};
 
     #[test]
     fn floor_reads_every_event_and_writes_the_requested_bytes() {

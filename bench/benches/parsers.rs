@@ -4,8 +4,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use shiplog::bench::workload::{sample_lines, LineFamily};
 use shiplog::parse::{monitoring, parse_line, ParseOptions};
+use shiplog::testing::workload::{sample_lines, LineFamily};
 use shiplog::time::EpochMillis;
 use std::hint::black_box;
 
@@ -40,7 +40,7 @@ fn families(c: &mut Criterion) {
 
 fn monitoring_payloads(c: &mut Criterion) {
     let lines = sample_lines(LineFamily::Monitoring, LINES, 7);
-    let event_time = EpochMillis(shiplog::bench::workload::WORKLOAD_START_MS);
+    let event_time = EpochMillis(shiplog::testing::workload::WORKLOAD_START_MS);
     let mut group = c.benchmark_group("monitoring");
     group.throughput(Throughput::Elements(lines.len() as u64));
     group.bench_function("parse", |b| {

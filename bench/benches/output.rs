@@ -5,8 +5,6 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use shiplog::bench::workload::{generate_payload, payload_events, Flavor};
-use shiplog::bench::StubTransport;
 use shiplog::correlate::Correlator;
 use shiplog::delivery::bulk::{gzip, Compression};
 use shiplog::document::{BatchResource, Document};
@@ -14,8 +12,11 @@ use shiplog::limits::DEFAULT_CORRELATION_CACHE_SIZE;
 use shiplog::metrics::{aggregate, MetricPoint};
 use shiplog::model::ParsedLine;
 use shiplog::parse::{parse_line, ParseOptions};
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::CollectingSink;
+use shiplog::testing::workload::{generate_payload, payload_events, Flavor};
 use shiplog::time::EpochMillis;
+use shiplog_bench::StubTransport;
 use std::hint::black_box;
 
 /// The messages of the Node.js text payload of the bench spec.
@@ -65,7 +66,7 @@ fn documents(c: &mut Criterion) {
     let mut lines: Vec<ParsedLine<'_>> = messages.iter().map(|m| parse_line(m, &opts)).collect();
     Correlator::new(DEFAULT_CORRELATION_CACHE_SIZE).correlate(Some("s"), &mut lines);
     let res = resource();
-    let observed = EpochMillis(shiplog::bench::workload::WORKLOAD_START_MS);
+    let observed = EpochMillis(shiplog::testing::workload::WORKLOAD_START_MS);
     let mut out = Vec::with_capacity(8 << 20);
     let mut group = c.benchmark_group("document");
     group.throughput(Throughput::Elements(lines.len() as u64));

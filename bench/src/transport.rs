@@ -4,13 +4,13 @@
 //! into datums and validated and packed into PutMetricData requests by
 //! [`metric_requests::prepare`] — and then throws the bytes away.
 
-use crate::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits, Compression};
-use crate::delivery::metric_requests;
-use crate::document::{Document, MetricStatus};
-use crate::metrics::{aggregate, MetricPoint};
-use crate::pipeline::Sink;
-use crate::rejection::Rejection;
-use crate::time::EpochMillis;
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits, Compression};
+use shiplog::delivery::metric_requests;
+use shiplog::document::{Document, MetricStatus};
+use shiplog::metrics::{aggregate, MetricPoint};
+use shiplog::pipeline::Sink;
+use shiplog::rejection::Rejection;
+use shiplog::time::EpochMillis;
 
 /// A sink that builds the `_bulk` chunks and keeps the metric points. One per worker; call
 /// [`StubTransport::deliver`] after each input.
@@ -156,8 +156,8 @@ impl Sink for StubTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::workload::{generate_payload, WorkloadSpec};
-    use crate::pipeline::{Pipeline, PipelineConfig};
+    use shiplog::pipeline::{Pipeline, PipelineConfig};
+    use shiplog::testing::workload::{generate_payload, WorkloadSpec};
 
     fn joined_body(t: &StubTransport) -> Vec<u8> {
         t.chunks().iter().flat_map(|c| c.body().to_vec()).collect()
@@ -212,15 +212,15 @@ mod tests {
 
     #[test]
     fn chunks_close_at_the_action_limit() {
-        let (d, _) = run(crate::delivery::bulk::DEFAULT_MAX_CHUNK_ACTIONS + 10);
+        let (d, _) = run(shiplog::delivery::bulk::DEFAULT_MAX_CHUNK_ACTIONS + 10);
         assert_eq!(d.bulk_requests, 2, "{d:?}");
     }
 
     #[test]
     fn each_document_gets_the_index_of_its_own_day() {
-        use crate::document::{BatchResource, Document};
-        use crate::model::ParsedLine;
-        use crate::time::EpochMillis;
+        use shiplog::document::{BatchResource, Document};
+        use shiplog::model::ParsedLine;
+        use shiplog::time::EpochMillis;
         use std::borrow::Cow;
         let line = ParsedLine::plain(Cow::Borrowed("x"));
         let res = BatchResource::default();

@@ -1,6 +1,5 @@
 //! How the Lambda functions write their own logs: JSON lines through `tracing`, filtered by
-//! `RUST_LOG`, else by the function's own default. Behind the `telemetry` feature: the pure core
-//! never installs a subscriber.
+//! `RUST_LOG`, else by the function's own default. The pure core never installs a subscriber.
 
 use tracing_subscriber::EnvFilter;
 

@@ -21,9 +21,9 @@
 //! domain, not on the shipper. arm64 is assumed as fast per core as the measuring machine (it
 //! is not measured here).
 
-use crate::delivery::self_metrics::SelfMetrics;
-use crate::rejection::RejectReason;
-use crate::time::EpochMillis;
+use shiplog::delivery::self_metrics::SelfMetrics;
+use shiplog::rejection::RejectReason;
+use shiplog::time::EpochMillis;
 
 /// The date the price table above was written down.
 pub const PRICE_TABLE_DATE: &str = "2026-11-21";

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use criterion::Criterion;
-use shiplog::bench::workload::{self, WorkloadSpec};
+use shiplog::testing::workload::{self, WorkloadSpec};
 use std::time::Duration;
 
 /// Samples per benchmark (criterion's minimum is 10).
