@@ -1,11 +1,20 @@
-//! The `shiplog` command: `replay` (the local main job), and the tools around it (`bench`).
+//! The `shiplog` command: `replay` (the local main job), and the tools around it (`bench`,
+//! `redrive`).
+//!
+//! Shipping for real (`replay --to-opensearch`, `redrive`) needs the `opensearch` feature, which
+//! brings the HTTP client and the AWS SDK (`shiplog-adapters`). Without it the command still
+//! parses those flags and says how to build it with them; `replay` to NDJSON and `bench` never
+//! compile the SDK.
 
+pub mod args;
 pub mod bench;
 pub mod inputs;
 pub mod ndjson;
 pub mod parallel;
+#[cfg(feature = "opensearch")]
 pub mod redrive;
 pub mod replay;
+#[cfg(feature = "opensearch")]
 pub mod ship;
 
 use clap::{Parser, Subcommand};
@@ -35,7 +44,7 @@ pub enum Command {
     /// Decode and parse Lambda events and print, as NDJSON, exactly what ship-logs would send.
     Replay(replay::ReplayArgs),
     /// Re-send dead-lettered documents (s3://bucket/prefix) to OpenSearch.
-    Redrive(redrive::RedriveArgs),
+    Redrive(args::RedriveArgs),
     /// Measure the pipeline against the floor on a generated (or given) workload; or write the
     /// workload with --generate.
     Bench(bench::BenchArgs),
@@ -45,7 +54,22 @@ pub enum Command {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        #[cfg(feature = "opensearch")]
         Command::Redrive(args) => redrive::run(&args),
+        #[cfg(not(feature = "opensearch"))]
+        Command::Redrive(_) => without_opensearch("redrive"),
         Command::Bench(args) => bench::run(&args),
     }
+}
+
+/// What a build without the `opensearch` feature answers to a command that ships for real: the
+/// reason and the build command that has it; a usage error.
+#[cfg(not(feature = "opensearch"))]
+pub fn without_opensearch(what: &str) -> u8 {
+    eprintln!(
+        "shiplog {what}: this shiplog was built without shipping to OpenSearch; build it with \
+         `cargo build --release -p shiplog-cli --features opensearch` \
+         (or `cargo run --release -p shiplog-cli --features opensearch -- ...`)"
+    );
+    EXIT_USAGE
 }

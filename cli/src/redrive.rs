@@ -6,40 +6,15 @@
 //! object whose documents are all in OpenSearch now is deleted with `--delete`, else kept; an
 //! object with some documents still failing is rewritten with only those (and their new errors).
 
-use crate::ship::{connect, print_outcome, TargetArgs};
+use crate::args::RedriveArgs;
+use crate::ship::{connect, print_outcome};
 use crate::{EXIT_OK, EXIT_UNDELIVERED, EXIT_USAGE};
-use clap::Args;
 use shiplog::delivery::bulk::ChunkLimits;
 use shiplog::delivery::dead_letter::{to_chunks, DEAD_LETTER_PREFIX};
-use shiplog::pipeline::DEFAULT_INDEX_PREFIX;
 use shiplog_adapters::dead_letter::{DeadLetterStore, DeadLetterWriteError};
 use shiplog_adapters::opensearch::{OpenSearchClient, Outcome};
 use shiplog_adapters::{load_sdk_config, now_millis};
 use std::time::Instant;
-
-/// Arguments of `shiplog redrive`.
-#[derive(Debug, Args)]
-#[command(after_help = "\
-Examples:
-  shiplog redrive s3://my-dlq/shiplog/dead-letter/2024/05/05/ --to-opensearch https://search-logs-x.eu-west-1.es.amazonaws.com --auth sigv4
-  shiplog redrive s3://my-dlq --to-opensearch http://127.0.0.1:9200 --delete
-
-Exit status: 0 every dead-lettered document is in OpenSearch now, 2 usage error, 3 some documents
-are still dead-lettered (their objects are kept, rewritten with the remaining documents).")]
-pub struct RedriveArgs {
-    /// Dead letters to re-send: s3://bucket[/prefix] (default prefix shiplog/dead-letter/).
-    #[arg(value_name = "S3_URL")]
-    pub source: String,
-    /// Target cluster.
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Index prefix (names the index template ensured before sending).
-    #[arg(long, value_name = "P", default_value = DEFAULT_INDEX_PREFIX)]
-    pub index_prefix: String,
-    /// Delete objects whose documents are all in OpenSearch now.
-    #[arg(long)]
-    pub delete: bool,
-}
 
 /// Splits `s3://bucket/prefix`; an empty prefix becomes the dead-letter prefix.
 pub fn parse_s3_url(url: &str) -> Result<(String, String), String> {

@@ -50,7 +50,7 @@ pub struct ReplayArgs {
     pub jobs: Option<usize>,
     /// Ship for real to OpenSearch (see --to-opensearch) instead of printing documents.
     #[command(flatten)]
-    pub ship: crate::ship::ShipArgs,
+    pub ship: crate::args::ShipArgs,
     /// Files or directories (every `*.json` below a directory, in path order).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -146,7 +146,10 @@ pub fn run(args: &ReplayArgs) -> u8 {
     }
     let config = pipeline_config(args);
     if args.ship.target.to_opensearch.is_some() {
+        #[cfg(feature = "opensearch")]
         return crate::ship::run(&paths, config, &args.ship, args.out.as_deref());
+        #[cfg(not(feature = "opensearch"))]
+        return crate::without_opensearch("replay --to-opensearch");
     }
     let jobs = args
         .jobs

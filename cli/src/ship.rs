@@ -3,10 +3,10 @@
 //! Documents go to OpenSearch; aggregated metric lines still go to stdout (or `--out`) as NDJSON;
 //! a per-input summary and the delivery outcome go to stderr.
 
+use crate::args::{AuthArg, MetricsModeArg, ShipArgs, TargetArgs};
 use crate::ndjson::write_metric_lines;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_UNDELIVERED, EXIT_USAGE};
-use clap::{Args, ValueEnum};
-use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits, Compression, DEFAULT_MAX_CHUNK_BYTES};
+use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits, Compression};
 use shiplog::delivery::dead_letter::DeadLetterEntry;
 use shiplog::delivery::emf;
 use shiplog::metrics::{aggregate, MetricDatum};
@@ -25,20 +25,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// `--auth` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthArg {
-    /// No authentication (local clusters).
-    None,
-    /// HTTP basic; credentials from the Secrets Manager secret `--secret-id`.
-    Basic,
-    /// SigV4, service `es` (managed domains); credentials and region from the AWS environment.
-    Sigv4,
-    /// SigV4, service `aoss` (OpenSearch Serverless collections).
-    #[value(name = "sigv4-aoss")]
-    Sigv4Aoss,
-}
-
 impl From<AuthArg> for AuthMode {
     fn from(a: AuthArg) -> Self {
         match a {
@@ -48,63 +34,6 @@ impl From<AuthArg> for AuthMode {
             AuthArg::Sigv4Aoss => AuthMode::SigV4Aoss,
         }
     }
-}
-
-/// Where and how to send documents (shared by `replay --to-opensearch` and `redrive`).
-#[derive(Debug, Clone, Args)]
-pub struct TargetArgs {
-    /// Ship to this OpenSearch URL (https://…, or http:// to a local cluster) instead of printing
-    /// documents.
-    #[arg(long, value_name = "URL")]
-    pub to_opensearch: Option<String>,
-    /// Authentication for --to-opensearch.
-    #[arg(long, value_enum, default_value_t = AuthArg::None)]
-    pub auth: AuthArg,
-    /// Secrets Manager secret (name or ARN) holding {"username","password"} for --auth basic.
-    #[arg(long, value_name = "ID")]
-    pub secret_id: Option<String>,
-    /// Send plain NDJSON instead of gzip'd request bodies.
-    #[arg(long)]
-    pub no_gzip: bool,
-    /// Send no `_id` (OpenSearch Serverless time-series collections refuse custom ids; delivery is
-    /// then at-least-once: a re-run duplicates documents).
-    #[arg(long)]
-    pub no_document_ids: bool,
-    /// Uncompressed bytes per _bulk request.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_CHUNK_BYTES)]
-    pub bulk_max_bytes: usize,
-    /// Deadline, in seconds, for each delivery (retries stop there; leftovers are dead-lettered).
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub timeout: u64,
-}
-
-/// `--metrics-mode` values: what happens to the aggregated metrics when shipping for real.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricsModeArg {
-    /// Print them as NDJSON `metric` lines (stdout or --out), as `replay` does.
-    Ndjson,
-    /// Print them as CloudWatch Embedded Metric Format lines (what ship-logs writes with
-    /// METRICS_MODE=emf).
-    Emf,
-    /// Publish them with CloudWatch PutMetricData (credentials and region from the AWS
-    /// environment), like ship-logs' default mode.
-    #[value(name = "put-metric-data")]
-    PutMetricData,
-}
-
-/// Options of `replay` used only with --to-opensearch.
-#[derive(Debug, Clone, Args)]
-pub struct ShipArgs {
-    /// Target cluster.
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// S3 bucket for documents that could not be indexed (dead letters). Without it, leftovers
-    /// are reported and the exit status is 3.
-    #[arg(long, value_name = "BUCKET", requires = "to_opensearch")]
-    pub dead_letter_bucket: Option<String>,
-    /// What to do with the metrics when shipping: print NDJSON, print EMF, or publish them.
-    #[arg(long, value_enum, default_value_t = MetricsModeArg::Ndjson, requires = "to_opensearch")]
-    pub metrics_mode: MetricsModeArg,
 }
 
 impl TargetArgs {

@@ -12,9 +12,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use serde_json::{json, Value};
-use shiplog::testing::workload::{generate_payload, WorkloadSpec};
 use shiplog::delivery::index_template::{render_template, template_name};
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig};
+use shiplog::pipeline::{Pipeline, PipelineConfig};
+use shiplog::testing::workload::{generate_payload, WorkloadSpec};
+use shiplog::testing::CollectingSink;
 use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_tests::moto::MotoServer;
 use shiplog_tests::real_opensearch::{PrivateNode, RealOpenSearch};

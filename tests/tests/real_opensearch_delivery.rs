@@ -13,7 +13,6 @@
 //! names its index template, and deletes both at the end.
 
 use serde_json::{json, Value};
-use shiplog::testing::workload::{self, WorkloadSpec};
 use shiplog::delivery::bulk::{
     BulkBodyBuilder, Chunk, ChunkLimits, Compression, SALVAGED_FIELDS_KEY,
 };
@@ -21,8 +20,10 @@ use shiplog::delivery::dead_letter::GiveUp;
 use shiplog::delivery::index_template::{render_template, template_version};
 use shiplog::document::Document;
 use shiplog::metrics::MetricPoint;
-use shiplog::pipeline::{CollectingSink, Pipeline, PipelineConfig, Sink};
+use shiplog::pipeline::{Pipeline, PipelineConfig, Sink};
 use shiplog::rejection::Rejection;
+use shiplog::testing::workload::{self, WorkloadSpec};
+use shiplog::testing::CollectingSink;
 use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_adapters::opensearch::{
     ship, Auth, Delivery, DeliveryOptions, OpenSearchClient, TemplateStatus,
