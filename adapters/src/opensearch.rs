@@ -18,10 +18,12 @@ use crate::dead_letter::{DeadLetterStore, DeadLetterWriteError};
 use crate::SdkConfig;
 use crate::{error_chain, now_millis};
 use shiplog::delivery::backoff::{Backoff, BackoffPolicy, NoRetry};
-use shiplog::delivery::bulk::{Chunk, Compression};
-use shiplog::delivery::bulk_response::{classify, classify_transport_error, next_steps, ItemError};
+use shiplog::delivery::bulk::Chunk;
+use shiplog::delivery::bulk_response::{classify, classify_transport_error, next_steps};
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp};
+use shiplog::delivery::encoding::Compression;
 use shiplog::delivery::index_template::{self, Installed, TemplateError};
+use shiplog::delivery::item::ItemError;
 use std::future::Future;
 use std::time::{Duration, Instant};
 

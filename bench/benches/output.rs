@@ -6,7 +6,7 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use shiplog::correlate::Correlator;
-use shiplog::delivery::bulk::{gzip, Compression};
+use shiplog::delivery::encoding::{gzip, Compression};
 use shiplog::document::{BatchResource, Document};
 use shiplog::limits::DEFAULT_CORRELATION_CACHE_SIZE;
 use shiplog::metrics::{aggregate, MetricPoint};
@@ -33,6 +33,7 @@ fn resource() -> BatchResource<'static> {
         log_stream: Some("2025/11/20/[$LATEST]0f1e2d3c"),
         function_name: Some("order-api-prod"),
         function_version: Some("$LATEST"),
+        capacity_provider: None,
     }
 }
 

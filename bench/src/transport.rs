@@ -4,7 +4,8 @@
 //! into datums and validated and packed into PutMetricData requests by
 //! [`metric_requests::prepare`] — and then throws the bytes away.
 
-use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits, Compression};
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
+use shiplog::delivery::encoding::Compression;
 use shiplog::delivery::metric_requests;
 use shiplog::document::{Document, MetricStatus};
 use shiplog::metrics::{aggregate, MetricPoint};

@@ -17,7 +17,7 @@ use crate::inputs;
 use crate::parallel::map_chunks;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};
 use clap::Args;
-use shiplog::delivery::bulk::Compression;
+use shiplog::delivery::encoding::Compression;
 use shiplog::pipeline::{Pipeline, PipelineConfig, DEFAULT_INDEX_PREFIX};
 use shiplog::testing::workload::{self, WorkloadSpec};
 use shiplog_bench::cost::{self, LambdaPrice};

@@ -6,9 +6,10 @@
 use crate::args::{AuthArg, MetricsModeArg, ShipArgs, TargetArgs};
 use crate::ndjson::write_metric_lines;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_UNDELIVERED, EXIT_USAGE};
-use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits, Compression};
+use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits};
 use shiplog::delivery::dead_letter::DeadLetterEntry;
 use shiplog::delivery::emf;
+use shiplog::delivery::encoding::Compression;
 use shiplog::metrics::{aggregate, MetricDatum};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog_adapters::cloudwatch::{

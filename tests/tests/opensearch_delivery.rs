@@ -6,10 +6,10 @@
 
 use serde_json::Value;
 use shiplog::delivery::backoff::BackoffPolicy;
-use shiplog::delivery::bulk::{
-    BulkBodyBuilder, Chunk, ChunkLimits, Compression, SALVAGED_FIELDS_KEY,
-};
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp, DEAD_LETTER_PREFIX};
+use shiplog::delivery::encoding::Compression;
+use shiplog::delivery::salvage::SALVAGED_FIELDS_KEY;
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::CollectingSink;
 use shiplog_adapters::dead_letter::DeadLetterStore;

@@ -13,11 +13,11 @@
 //! names its index template, and deletes both at the end.
 
 use serde_json::{json, Value};
-use shiplog::delivery::bulk::{
-    BulkBodyBuilder, Chunk, ChunkLimits, Compression, SALVAGED_FIELDS_KEY,
-};
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
 use shiplog::delivery::dead_letter::GiveUp;
+use shiplog::delivery::encoding::Compression;
 use shiplog::delivery::index_template::{render_template, template_version};
+use shiplog::delivery::salvage::SALVAGED_FIELDS_KEY;
 use shiplog::document::Document;
 use shiplog::metrics::MetricPoint;
 use shiplog::pipeline::{Pipeline, PipelineConfig, Sink};

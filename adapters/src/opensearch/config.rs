@@ -18,8 +18,9 @@
 //! Exactly one of `OPENSEARCH_ENDPOINT` and `OPENSEARCH_DOMAIN` must be set.
 
 use shiplog::config_value;
-use shiplog::delivery::bulk::{ChunkLimits, Compression};
+use shiplog::delivery::bulk::ChunkLimits;
 use shiplog::delivery::dead_letter::DEAD_LETTER_PREFIX;
+use shiplog::delivery::encoding::Compression;
 use shiplog::pipeline::DEFAULT_INDEX_PREFIX;
 use std::collections::HashMap;
 

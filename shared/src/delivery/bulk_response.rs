@@ -14,55 +14,12 @@
 //! | request 413 | chunk split in half (a lone document: dead letter) |
 //! | any other request status (400, 401, 403, 404, …) | whole chunk dead-lettered |
 
-use crate::delivery::bulk::{salvage_source, Chunk};
+use crate::delivery::bulk::Chunk;
 use crate::delivery::dead_letter::DeadLetterEntry;
-use serde::{Deserialize, Serialize};
+use crate::delivery::item::{ItemError, MAX_REASON_BYTES};
+use crate::delivery::salvage::salvage_source;
+use serde::Deserialize;
 use serde_json::Value;
-
-/// Cap on an error reason kept per item (dead-letter records stay small).
-pub const MAX_REASON_BYTES: usize = 1024;
-
-/// An error reported for one item (or for the whole request, then copied to every item).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemError {
-    /// HTTP status of the item (or of the request); 0 for transport errors.
-    pub status: u16,
-    /// OpenSearch error type (`mapper_parsing_exception`, …) or a shiplog word
-    /// (`connection_error`, `timeout`, `deadline_exceeded`, `retry_budget_exhausted`, …).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Human-readable reason.
-    pub reason: String,
-}
-
-impl ItemError {
-    /// An error with a capped reason.
-    pub fn new(status: u16, kind: impl Into<String>, reason: impl Into<String>) -> Self {
-        let mut reason = reason.into();
-        if reason.len() > MAX_REASON_BYTES {
-            let mut cut = MAX_REASON_BYTES;
-            while cut > 0 && !reason.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            reason.truncate(cut);
-        }
-        ItemError {
-            status,
-            kind: kind.into(),
-            reason,
-        }
-    }
-
-    /// A transport-level failure (no HTTP answer).
-    pub fn transport(kind: &str, reason: impl Into<String>) -> Self {
-        ItemError::new(0, kind, reason)
-    }
-
-    /// `<type>: <reason>`, as recorded in `attributes.shiplog.salvage_reason`.
-    pub fn summary(&self) -> String {
-        format!("{}: {}", self.kind, self.reason)
-    }
-}
 
 /// What to do with one item of a response.
 #[derive(Debug, Clone, PartialEq, Eq)]

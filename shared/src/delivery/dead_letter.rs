@@ -12,8 +12,9 @@
 //! ```
 //! `action` and `source` are the exact bytes of the bulk lines, embedded verbatim.
 
-use crate::delivery::bulk::{gzip, Chunk, ChunkLimits};
-use crate::delivery::bulk_response::ItemError;
+use crate::delivery::bulk::{Chunk, ChunkLimits};
+use crate::delivery::encoding::gzip;
+use crate::delivery::item::ItemError;
 use crate::time::{parse_rfc3339ish, EpochMillis};
 use flate2::read::GzDecoder;
 use serde::{Deserialize, Serialize};

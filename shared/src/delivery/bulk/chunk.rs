@@ -6,8 +6,8 @@
 //! needs items re-sent, salvaged or dead-lettered is the body decompressed (once, lazily) to
 //! reach the exact lines of single items.
 
-use crate::delivery::bulk::{Compression, ItemId, GZIP_LEVEL};
-use crate::delivery::bulk_response::ItemError;
+use crate::delivery::encoding::{Compression, GZIP_LEVEL};
+use crate::delivery::item::{ItemError, ItemId};
 use crate::json::write_json_str;
 use crate::time::EpochMillis;
 use flate2::read::GzDecoder;

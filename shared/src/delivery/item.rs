@@ -1,6 +1,8 @@
-//! [`ItemId`]: a bulk item's `_id`, held inline (no allocation) when it is short, as every
-//! CloudWatch Logs event id is (56 digits).
+//! What identifies a bulk item and what went wrong with it, below every delivery module that
+//! uses them: [`ItemId`], a bulk item's `_id`, held inline (no allocation) when it is short, as
+//! every CloudWatch Logs event id is (56 digits); [`ItemError`], the last error of an item.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Deref;
 
@@ -93,6 +95,51 @@ impl PartialEq<String> for ItemId {
 impl PartialEq<&str> for ItemId {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
+    }
+}
+
+/// Cap on an error reason kept per item (dead-letter records stay small).
+pub const MAX_REASON_BYTES: usize = 1024;
+
+/// An error reported for one item (or for the whole request, then copied to every item).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemError {
+    /// HTTP status of the item (or of the request); 0 for transport errors.
+    pub status: u16,
+    /// OpenSearch error type (`mapper_parsing_exception`, …) or a shiplog word
+    /// (`connection_error`, `timeout`, `deadline_exceeded`, `retry_budget_exhausted`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Human-readable reason.
+    pub reason: String,
+}
+
+impl ItemError {
+    /// An error with a capped reason.
+    pub fn new(status: u16, kind: impl Into<String>, reason: impl Into<String>) -> Self {
+        let mut reason = reason.into();
+        if reason.len() > MAX_REASON_BYTES {
+            let mut cut = MAX_REASON_BYTES;
+            while cut > 0 && !reason.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            reason.truncate(cut);
+        }
+        ItemError {
+            status,
+            kind: kind.into(),
+            reason,
+        }
+    }
+
+    /// A transport-level failure (no HTTP answer).
+    pub fn transport(kind: &str, reason: impl Into<String>) -> Self {
+        ItemError::new(0, kind, reason)
+    }
+
+    /// `<type>: <reason>`, as recorded in `attributes.shiplog.salvage_reason`.
+    pub fn summary(&self) -> String {
+        format!("{}: {}", self.kind, self.reason)
     }
 }
 
