@@ -594,6 +594,8 @@ mod tests {
             "/aws/lambda/billing-prod-invoice",
             "/aws/lambda/log-shipper-prod-ship-logs",
             "/aws/rds/instance/cg-aws-broker-test/postgresql",
+            "/aws/lambda/orders-prod-archive",
+            "/aws/lambda/billing-dev-audit",
         ] {
             w.group(group, &[]).await;
         }
@@ -616,6 +618,14 @@ mod tests {
             (
                 "create-log-group-cli-with-class-kms-tags",
                 json!({"event": "create-log-group", "logGroup": "/aws/lambda/billing-prod-invoice", "outcome": "subscribed", "retentionSet": false}),
+            ),
+            (
+                "create-log-group-delivery-class",
+                json!({"event": "create-log-group", "logGroup": "/aws/lambda/orders-prod-archive", "outcome": "skipped-class", "class": "DELIVERY", "retentionSet": false}),
+            ),
+            (
+                "create-log-group-infrequent-access",
+                json!({"event": "create-log-group", "logGroup": "/aws/lambda/billing-dev-audit", "outcome": "skipped-class", "class": "INFREQUENT_ACCESS", "retentionSet": false}),
             ),
             (
                 "create-log-group-own-shipper",
@@ -654,6 +664,9 @@ mod tests {
             w.filters("/aws/lambda/log-shipper-prod-ship-logs").await,
             vec![]
         );
+        for skipped in ["orders-prod-archive", "billing-dev-audit"] {
+            assert_eq!(w.filters(&format!("/aws/lambda/{skipped}")).await, vec![]);
+        }
         assert_eq!(
             w.filters("/aws/rds/instance/cg-aws-broker-test/postgresql")
                 .await,

@@ -12,7 +12,8 @@ use shiplog::subscribe::filters::{DesiredFilter, ExistingFilter};
 use shiplog::subscribe::retention::RetentionDays;
 use shiplog::subscribe::selection::Tags;
 
-/// Subscription filters per DescribeSubscriptionFilters page (a group has at most 2).
+/// Subscription filters per DescribeSubscriptionFilters page (the API's maximum; every page is
+/// read, whatever the per-group quota is).
 const FILTERS_PAGE_SIZE: i32 = 50;
 
 /// A log group as listed by DescribeLogGroups.
@@ -137,17 +138,19 @@ impl LogsAdapter {
                 },
             )
             .await?;
-            filters.extend(
-                output
-                    .subscription_filters()
-                    .iter()
-                    .map(|f| ExistingFilter {
-                        name: f.filter_name().unwrap_or_default().to_owned(),
-                        destination_arn: f.destination_arn().unwrap_or_default().to_owned(),
-                        filter_pattern: f.filter_pattern().unwrap_or_default().to_owned(),
-                        role_arn: f.role_arn().filter(|r| !r.is_empty()).map(str::to_owned),
-                    }),
-            );
+            filters.extend(output.subscription_filters().iter().map(|f| {
+                ExistingFilter {
+                    name: f.filter_name().unwrap_or_default().to_owned(),
+                    destination_arn: f.destination_arn().unwrap_or_default().to_owned(),
+                    filter_pattern: f.filter_pattern().unwrap_or_default().to_owned(),
+                    role_arn: f.role_arn().filter(|r| !r.is_empty()).map(str::to_owned),
+                    field_selection_criteria: f
+                        .field_selection_criteria()
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned),
+                    emit_system_fields: f.emit_system_fields().to_vec(),
+                }
+            }));
             match output.next_token() {
                 Some(next) if !output.subscription_filters().is_empty() => {
                     token = Some(next.to_owned())

@@ -7,17 +7,21 @@ use crate::logs::{is_not_found, LogGroupInfo, LogsAdapter};
 use crate::retry::{full_jitter, random_u64, CallError, ErrorClass};
 use shiplog::subscribe::account_policy::{self, AccountPolicyDecision};
 use shiplog::subscribe::continuation::Cursor;
-use shiplog::subscribe::event::{NewGroup, STANDARD_CLASS};
-use shiplog::subscribe::filters::{self, FilterDecision};
+use shiplog::subscribe::event::{class_in_message, class_takes_subscription_filters, NewGroup};
+use shiplog::subscribe::filters::{self, ExistingFilter, FilterDecision, LimitVerdict};
 use shiplog::subscribe::report::{self, GroupOutcome, Totals, VisibilityEvent};
 use shiplog::subscribe::retention;
 use shiplog::subscribe::selection::Tags;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
-/// Describe-decide-put rounds for one group: `LimitExceededException` on put means throttling or
-/// a slot taken meanwhile, so the group is re-described before deciding again.
+/// Decide-put rounds for one group: after a `LimitExceededException` on put the group is
+/// described again and [`filters::after_limit_exceeded`] tells a full group (skip and report)
+/// from a changed one (decide again) and from another limit or throttling (back off, retry).
 pub const MAX_DECIDE_ROUNDS: u32 = 4;
+
+/// The class reported when CloudWatch Logs refuses a group for its class without naming it.
+const UNNAMED_CLASS: &str = "unknown";
 
 /// When to stop starting new work.
 #[derive(Debug, Clone, Copy)]
@@ -191,7 +195,7 @@ impl<'a> Reconciler<'a> {
         if let Some(class) = group
             .class
             .as_ref()
-            .filter(|c| !c.eq_ignore_ascii_case(STANDARD_CLASS))
+            .filter(|c| !class_takes_subscription_filters(Some(c.as_str())))
         {
             return Ok(GroupResult {
                 outcome: GroupOutcome::SkippedClass {
@@ -212,19 +216,16 @@ impl<'a> Reconciler<'a> {
 
     async fn reconcile_filter(&self, group: &str) -> Result<GroupOutcome, ReconcileError> {
         let desired = &self.config.filter;
+        let mut existing = match self.describe(group).await {
+            Ok(existing) => existing,
+            Err(outcome) => return Ok(outcome),
+        };
+        let mut last_limit = String::new();
         for round in 0..MAX_DECIDE_ROUNDS {
-            let existing = match self.logs.filters(group).await {
-                Ok(existing) => existing,
-                Err(error) if is_not_found(&error) => return Ok(GroupOutcome::Vanished),
-                Err(error) => return Ok(failed(&error)),
-            };
             let success = match filters::decide(desired, &existing) {
                 FilterDecision::Unchanged => return Ok(GroupOutcome::Unchanged),
                 FilterDecision::AlreadyShipped { filter_name } => {
                     return Ok(GroupOutcome::AlreadyShipped { filter_name })
-                }
-                FilterDecision::NoFreeSlot { existing } => {
-                    return Ok(GroupOutcome::SkippedNoSlot { existing })
                 }
                 FilterDecision::Create => GroupOutcome::Subscribed,
                 FilterDecision::Update { .. } => GroupOutcome::Updated,
@@ -235,14 +236,31 @@ impl<'a> Reconciler<'a> {
             };
             match error.class {
                 ErrorClass::LimitExceeded => {
-                    let pause = full_jitter(round, self.logs.retry_policy(), random_u64());
-                    tracing::debug!(
-                        log_group = group,
-                        round,
-                        "LimitExceededException: re-describing"
-                    );
-                    tokio::time::sleep(pause).await;
+                    let after = match self.describe(group).await {
+                        Ok(after) => after,
+                        Err(outcome) => return Ok(outcome),
+                    };
+                    match filters::after_limit_exceeded(desired, &existing, &after) {
+                        LimitVerdict::NoFreeSlot { existing } => {
+                            return Ok(GroupOutcome::SkippedNoSlot { existing })
+                        }
+                        LimitVerdict::Changed => {
+                            tracing::debug!(log_group = group, round, "LimitExceededException: the filters changed meanwhile; deciding again");
+                        }
+                        LimitVerdict::Retry => {
+                            let pause = full_jitter(round, self.logs.retry_policy(), random_u64());
+                            tracing::debug!(
+                                log_group = group,
+                                round,
+                                "LimitExceededException on a group that is not full: retrying"
+                            );
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
+                    last_limit = error.message;
+                    existing = after;
                 }
+                ErrorClass::UnsupportedClass => return Ok(refused_class(group, &error)),
                 ErrorClass::NotFound => return Ok(GroupOutcome::Vanished),
                 ErrorClass::DestinationNotInvokable => {
                     return Err(ReconcileError::DestinationNotInvokable {
@@ -256,10 +274,24 @@ impl<'a> Reconciler<'a> {
         }
         Ok(GroupOutcome::Failed {
             error: format!(
-                "PutSubscriptionFilter: LimitExceededException {MAX_DECIDE_ROUNDS} times although \
-                 a filter slot is free (throttling?)"
+                "PutSubscriptionFilter: LimitExceededException {MAX_DECIDE_ROUNDS} times on a \
+                 group that holds no other tool's filters in every slot (another limit, or \
+                 throttling): {last_limit}"
             ),
         })
+    }
+
+    /// The group's filters, or the outcome when describing them fails (gone, refused for its
+    /// class, failed after retries).
+    async fn describe(&self, group: &str) -> Result<Vec<ExistingFilter>, GroupOutcome> {
+        match self.logs.filters(group).await {
+            Ok(existing) => Ok(existing),
+            Err(error) => Err(match error.class {
+                ErrorClass::NotFound => GroupOutcome::Vanished,
+                ErrorClass::UnsupportedClass => refused_class(group, &error),
+                _ => failed(&error),
+            }),
+        }
     }
 
     /// Sets the configured retention when the decision says so; failures are logged, not fatal.
@@ -532,6 +564,17 @@ impl<'a> Reconciler<'a> {
     }
 }
 
+/// A group CloudWatch Logs refused for its class: skipped and reported, with the class the
+/// message names.
+fn refused_class(group: &str, error: &CallError) -> GroupOutcome {
+    tracing::info!(log_group = group, code = %error.code, message = %error.message, "refused for the log group's class");
+    GroupOutcome::SkippedClass {
+        class: class_in_message(&error.message)
+            .unwrap_or(UNNAMED_CLASS)
+            .to_owned(),
+    }
+}
+
 fn failed(error: &CallError) -> GroupOutcome {
     GroupOutcome::Failed {
         error: error.to_string(),
@@ -582,6 +625,7 @@ mod tests {
     use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
     use aws_sdk_cloudwatchlogs::operation::delete_account_policy::DeleteAccountPolicyOutput;
     use aws_sdk_cloudwatchlogs::operation::describe_account_policies::DescribeAccountPoliciesOutput;
+    use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
     use aws_sdk_cloudwatchlogs::operation::describe_subscription_filters::{
         DescribeSubscriptionFiltersError, DescribeSubscriptionFiltersOutput,
     };
@@ -589,12 +633,18 @@ mod tests {
     use aws_sdk_cloudwatchlogs::operation::put_subscription_filter::{
         PutSubscriptionFilterError, PutSubscriptionFilterOutput,
     };
-    use aws_sdk_cloudwatchlogs::types::error::LimitExceededException;
-    use aws_sdk_cloudwatchlogs::types::{AccountPolicy, PolicyType, Scope, SubscriptionFilter};
+    use aws_sdk_cloudwatchlogs::types::error::{InvalidOperationException, LimitExceededException};
+    use aws_sdk_cloudwatchlogs::types::{
+        AccountPolicy, Distribution, LogGroup, LogGroupClass, PolicyType, Scope, SubscriptionFilter,
+    };
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
-    use shiplog::subscribe::filters::ExistingFilter;
 
     const FAR: Duration = Duration::from_secs(600);
+    /// The wording of CloudWatch Logs' refusals for a log group class, as quoted for
+    /// FilterLogEvents ("… is not supported for log-group-class INFREQUENT_ACCESS"); the exact
+    /// wording for PutSubscriptionFilter is not published.
+    const CLASS_REFUSAL: &str =
+        "PutSubscriptionFilter is not supported for log-group-class DELIVERY";
 
     fn group(name: &str) -> LogGroupInfo {
         LogGroupInfo {
@@ -658,19 +708,11 @@ mod tests {
 
         let logs = w.adapter(&cfg);
         let reconciler = Reconciler::new(&logs, &cfg);
+        // The two-foreign group is put to, and moto's LimitExceededException on it (moto keeps
+        // the quota of two) makes it skipped: the slot count is AWS's, not shiplog's.
         let two_foreign = vec![
-            ExistingFilter {
-                name: "dd".into(),
-                destination_arn: w.foreign.clone(),
-                filter_pattern: String::new(),
-                role_arn: None,
-            },
-            ExistingFilter {
-                name: "dd2".into(),
-                destination_arn: w.foreign.clone(),
-                filter_pattern: "ERROR".into(),
-                role_arn: None,
-            },
+            ExistingFilter::new("dd", &w.foreign, ""),
+            ExistingFilter::new("dd2", &w.foreign, "ERROR"),
         ];
         let expected = [
             ("none", GroupOutcome::Subscribed),
@@ -1036,7 +1078,11 @@ mod tests {
             .then_error(limit_exceeded);
         let full = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
             .then_output(|| filters_output(&["dd", "sumo"]));
-        let (cfg, logs) = mocked(&[&empty, &put, &full]);
+        let put_again = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .then_error(limit_exceeded);
+        let still_full = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&["dd", "sumo"]));
+        let (cfg, logs) = mocked(&[&empty, &put, &full, &put_again, &still_full]);
         let result = Reconciler::new(&logs, &cfg)
             .reconcile_group(&group("/aws/lambda/a"), false)
             .await
@@ -1046,16 +1092,66 @@ mod tests {
         };
         assert_eq!(existing.len(), 2);
         assert_eq!(
-            (empty.num_calls(), put.num_calls(), full.num_calls()),
-            (1, 1, 1)
+            (
+                empty.num_calls(),
+                put.num_calls(),
+                full.num_calls(),
+                put_again.num_calls(),
+                still_full.num_calls()
+            ),
+            (1, 1, 1, 1, 1)
         );
     }
 
+    /// No slot count is assumed: a group with ONE other tool's filter whose put answers
+    /// `LimitExceededException` (a quota of one) is skipped and reported, and one with three
+    /// (a larger quota) is put to.
     #[tokio::test]
-    async fn limit_exceeded_with_a_free_slot_is_throttling_and_the_put_is_retried() {
+    async fn the_free_slot_is_what_put_subscription_filter_answers_not_a_count() {
         let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
             .sequence()
             .output(|| filters_output(&["dd"]))
+            .times(2)
+            .build();
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .then_error(limit_exceeded);
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        let GroupOutcome::SkippedNoSlot { existing } = &result.outcome else {
+            panic!("{:?}", result.outcome);
+        };
+        assert_eq!(existing[0].name, "dd");
+        assert_eq!((describe.num_calls(), put.num_calls()), (2, 1));
+        let event = report::not_subscribed("/aws/lambda/a", &result.outcome).unwrap();
+        assert_eq!(event.detail["reason"], "no-free-slot");
+
+        let three = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&["a", "b", "c"]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .then_output(|| PutSubscriptionFilterOutput::builder().build());
+        let (cfg, logs) = mocked(&[&three, &put]);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/b"), false)
+            .await
+            .unwrap();
+        assert_eq!(result.outcome, GroupOutcome::Subscribed);
+    }
+
+    #[tokio::test]
+    async fn limit_exceeded_on_a_group_without_filters_is_retried() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .sequence()
+            .output(|| filters_output(&[]))
             .times(2)
             .build();
         let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
@@ -1084,6 +1180,144 @@ mod tests {
             .unwrap();
         assert_eq!(result.outcome, GroupOutcome::Subscribed);
         assert_eq!((describe.num_calls(), put.num_calls()), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn persistent_limit_exceeded_without_a_full_group_fails_after_the_rounds() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&[]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .then_error(limit_exceeded);
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        let GroupOutcome::Failed { error } = &result.outcome else {
+            panic!("{:?}", result.outcome);
+        };
+        assert!(error.contains("Resource limit exceeded."), "{error}");
+        assert_eq!(put.num_calls(), MAX_DECIDE_ROUNDS as usize);
+    }
+
+    /// The answer CloudWatch Logs gives for a class without subscription filters: the group is
+    /// skipped and reported with the class, at the first answer (no retry).
+    #[tokio::test]
+    async fn put_refused_for_the_group_class_is_skipped_and_not_retried() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| filters_output(&[]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter).then_error(|| {
+            PutSubscriptionFilterError::InvalidOperationException(
+                InvalidOperationException::builder()
+                    .message(CLASS_REFUSAL)
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("InvalidOperationException")
+                            .message(CLASS_REFUSAL)
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put],
+            no_sdk_retry
+        );
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), true)
+            .await
+            .unwrap();
+        assert_eq!(
+            result.outcome,
+            GroupOutcome::SkippedClass {
+                class: "DELIVERY".into()
+            }
+        );
+        assert!(!result.retention_set);
+        assert_eq!((describe.num_calls(), put.num_calls()), (1, 1));
+        let event = report::not_subscribed("/aws/lambda/a", &result.outcome).unwrap();
+        assert_eq!(event.detail["reason"], "log-group-class");
+    }
+
+    /// DescribeSubscriptionFilters answers carrying the 2025 fields (`emitSystemFields`,
+    /// `fieldSelectionCriteria`, `applyOnTransformedLogs`) are read; ours with a selection
+    /// criteria is updated in place, another tool's centralizing filter is left alone.
+    #[tokio::test]
+    async fn filters_with_system_fields_and_selection_criteria_are_tolerated() {
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| {
+                DescribeSubscriptionFiltersOutput::builder()
+                    .subscription_filters(
+                        SubscriptionFilter::builder()
+                            .filter_name("central")
+                            .log_group_name("/aws/lambda/a")
+                            .destination_arn("arn:aws:logs:us-east-1:2:destination:central")
+                            .filter_pattern("")
+                            .distribution(Distribution::ByLogStream)
+                            .apply_on_transformed_logs(false)
+                            .emit_system_fields("@aws.account")
+                            .emit_system_fields("@aws.region")
+                            .field_selection_criteria(r#"@aws.region NOT IN ["cn-north-1"]"#)
+                            .creation_time(1_750_000_000_000)
+                            .build(),
+                    )
+                    .subscription_filters(
+                        SubscriptionFilter::builder()
+                            .filter_name("shiplog")
+                            .destination_arn(SHIP_LOGS_ARN)
+                            .filter_pattern("")
+                            .emit_system_fields("@aws.account")
+                            .field_selection_criteria(r#"@aws.account = "1""#)
+                            .build(),
+                    )
+                    .build()
+            });
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .match_requests(|r| {
+                r.filter_name() == Some("shiplog") && r.field_selection_criteria().is_none()
+            })
+            .then_output(|| PutSubscriptionFilterOutput::builder().build());
+        let describe_ours = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .then_output(|| {
+                DescribeSubscriptionFiltersOutput::builder()
+                    .subscription_filters(
+                        SubscriptionFilter::builder()
+                            .filter_name("shiplog")
+                            .destination_arn(SHIP_LOGS_ARN)
+                            .filter_pattern("")
+                            .field_selection_criteria(r#"@aws.account = "1""#)
+                            .build(),
+                    )
+                    .build()
+            });
+        let (cfg, logs) = mocked(&[&describe, &describe_ours, &put]);
+        let existing = logs.filters("/aws/lambda/a").await.unwrap();
+        assert_eq!(existing.len(), 2);
+        assert_eq!(
+            existing[0].emit_system_fields,
+            vec!["@aws.account".to_owned(), "@aws.region".to_owned()]
+        );
+        assert_eq!(
+            existing[1].field_selection_criteria.as_deref(),
+            Some(r#"@aws.account = "1""#)
+        );
+        let result = Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap();
+        assert_eq!(result.outcome, GroupOutcome::Updated);
+        assert_eq!(put.num_calls(), 1);
     }
 
     #[tokio::test]
@@ -1154,18 +1388,73 @@ mod tests {
 
     #[tokio::test]
     async fn non_standard_class_is_skipped_without_any_call() {
-        let (cfg, logs) = mocked(&[]);
-        let mut infrequent = group("/aws/lambda/a");
-        infrequent.class = Some("INFREQUENT_ACCESS".into());
+        for class in ["INFREQUENT_ACCESS", "DELIVERY"] {
+            let (cfg, logs) = mocked(&[]);
+            let mut group = group("/aws/lambda/a");
+            group.class = Some(class.into());
+            let result = Reconciler::new(&logs, &cfg)
+                .reconcile_group(&group, true)
+                .await
+                .unwrap();
+            assert_eq!(
+                result.outcome,
+                GroupOutcome::SkippedClass {
+                    class: class.into()
+                }
+            );
+        }
+    }
+
+    /// moto 5.2 has no log group classes: DescribeLogGroups' `logGroupClass` is a recorded
+    /// response. A DELIVERY group is counted and reported as skipped, a STANDARD one subscribed.
+    #[tokio::test]
+    async fn reconcile_all_reports_groups_of_a_class_without_subscription_filters() {
+        let list = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+            DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    LogGroup::builder()
+                        .log_group_name("/aws/lambda/archive")
+                        .log_group_class(LogGroupClass::Delivery)
+                        .build(),
+                )
+                .log_groups(
+                    LogGroup::builder()
+                        .log_group_name("/aws/lambda/api")
+                        .log_group_class(LogGroupClass::Standard)
+                        .build(),
+                )
+                .build()
+        });
+        let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_subscription_filters)
+            .match_requests(|r| r.log_group_name() == Some("/aws/lambda/api"))
+            .then_output(|| filters_output(&[]));
+        let put = mock!(aws_sdk_cloudwatchlogs::Client::put_subscription_filter)
+            .match_requests(|r| r.log_group_name() == Some("/aws/lambda/api"))
+            .then_output(|| PutSubscriptionFilterOutput::builder().build());
+        let (cfg, logs) = mocked(&[&list, &describe, &put]);
         let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&infrequent, true)
-            .await
-            .unwrap();
+            .reconcile_all(
+                Cursor::default(),
+                &Deadline::after(FAR, Duration::ZERO),
+                "r",
+            )
+            .await;
+        assert_eq!(result.fatal, None);
         assert_eq!(
-            result.outcome,
-            GroupOutcome::SkippedClass {
-                class: "INFREQUENT_ACCESS".into()
-            }
+            (
+                result.totals.scanned,
+                result.totals.skipped_class,
+                result.totals.subscribed,
+                result.totals.failed
+            ),
+            (2, 1, 1, 0)
+        );
+        let [event] = result.events.as_slice() else {
+            panic!("{:?}", result.events);
+        };
+        assert_eq!(
+            event.detail,
+            serde_json::json!({"logGroup": "/aws/lambda/archive", "reason": "log-group-class", "logGroupClass": "DELIVERY"})
         );
     }
 

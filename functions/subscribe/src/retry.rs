@@ -3,12 +3,14 @@
 //! takes a token from the client-side rate limiter before every attempt.
 //!
 //! The SDK clients are built with their own retries disabled ([`crate::deps`]) so that this is
-//! the one retry layer: the SDK's standard mode does not retry `OperationAbortedException`, and
-//! `LimitExceededException` must not be blindly retried (it can mean "no free filter slot").
+//! the one retry layer: the SDK's standard mode does not retry `OperationAbortedException`,
+//! `LimitExceededException` must not be blindly retried (it can mean "no free filter slot"), and
+//! a refusal for the log group's class (`InvalidOperationException`) is never retried.
 
 use crate::config::RetryPolicy;
 use crate::rate::RateLimiter;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use shiplog::subscribe::event::class_in_message;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -41,6 +43,10 @@ pub enum ErrorClass {
     LimitExceeded,
     /// `ResourceNotFoundException`.
     NotFound,
+    /// The operation is not valid for this log group (`InvalidOperationException`, or an
+    /// `InvalidParameterException` naming a log group class): the group's class takes no
+    /// subscription filter. Skip and report; never retried.
+    UnsupportedClass,
     /// CloudWatch Logs cannot invoke the destination function: the deploy is broken.
     DestinationNotInvokable,
     /// Anything else: give up.
@@ -68,6 +74,10 @@ pub fn classify_code(code: Option<&str>, message: Option<&str>, status: Option<u
     match code {
         Some("LimitExceededException") => ErrorClass::LimitExceeded,
         Some("ResourceNotFoundException") => ErrorClass::NotFound,
+        Some("InvalidOperationException") => ErrorClass::UnsupportedClass,
+        Some("InvalidParameterException") if message.is_some_and(names_a_class) => {
+            ErrorClass::UnsupportedClass
+        }
         Some("InvalidParameterException")
             if message.is_some_and(|m| m.contains(NOT_INVOKABLE_MESSAGE)) =>
         {
@@ -77,6 +87,15 @@ pub fn classify_code(code: Option<&str>, message: Option<&str>, status: Option<u
         _ if status.is_some_and(|s| s >= 500 || s == 429) => ErrorClass::Transient,
         _ => ErrorClass::Permanent,
     }
+}
+
+/// Whether an error message is about the log group's class.
+fn names_a_class(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    class_in_message(message).is_some()
+        || lower.contains("log-group-class")
+        || lower.contains("log group class")
+        || lower.contains("loggroupclass")
 }
 
 /// Classifies an SDK error of any operation.
@@ -216,6 +235,30 @@ mod tests {
                 Some(400)
             ),
             ErrorClass::LimitExceeded
+        );
+    }
+
+    #[test]
+    fn a_refusal_for_the_group_class_is_its_own_class_and_not_transient() {
+        assert_eq!(
+            classify_code(
+                Some("InvalidOperationException"),
+                Some("PutSubscriptionFilter is not supported for log-group-class DELIVERY"),
+                Some(400)
+            ),
+            ErrorClass::UnsupportedClass
+        );
+        assert_eq!(
+            classify_code(Some("InvalidOperationException"), None, Some(400)),
+            ErrorClass::UnsupportedClass
+        );
+        assert_eq!(
+            classify_code(
+                Some("InvalidParameterException"),
+                Some("Subscription filters are not supported for log groups in the INFREQUENT_ACCESS class"),
+                Some(400)
+            ),
+            ErrorClass::UnsupportedClass
         );
     }
 

@@ -8,6 +8,12 @@
 //! Payloads with invalid UTF-8 inside a string are re-read from their lossy UTF-8 form (U+FFFD
 //! replaces the bad bytes); the batch then owns its strings.
 //!
+//! Log events may carry the system fields a 2025 subscription filter emits (`emitSystemFields`:
+//! `@aws.account`, `@aws.region`, `@source.log`), read from the event's `extractedFields` (where
+//! filter patterns put their fields) or as members of the event itself; any other member is
+//! skipped. When the payload has no `owner`, the account and region the events agree on become
+//! the batch's account and region (`resource.cloud.account.id`, `resource.cloud.region`).
+//!
 //! Two readers: `direct` reads the shape CloudWatch Logs writes byte by byte and gives up on
 //! anything else, `wire` (serde) reads every payload; the serde reader decides whenever the
 //! direct one gives up, and the two are held together by tests and the `decoded_batch` fuzz
@@ -36,12 +42,51 @@ const CONTROL_MESSAGE: &str = "CONTROL_MESSAGE";
 /// Characters of an unknown `messageType` quoted in the rejection.
 const MESSAGE_TYPE_EXCERPT_CHARS: usize = 64;
 
+/// System field of the source account (`emitSystemFields`).
+pub(crate) const SYSTEM_ACCOUNT: &str = "@aws.account";
+
+/// System field of the source Region (`emitSystemFields`).
+pub(crate) const SYSTEM_REGION: &str = "@aws.region";
+
 /// One `logEvents[]` object as read, before it is checked.
 pub(crate) struct EventParts<'a> {
     id: JsonScalar<'a>,
     timestamp: JsonScalar<'a>,
     /// The message, or the JSON type found instead of a string.
     message: Result<MessageText<'a>, JsonKind>,
+    /// The `@aws.account` / `@aws.region` system fields, when the event carries them.
+    system: SystemFields<'a>,
+}
+
+/// The system fields of one event that shiplog uses (strings only; others read as absent).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct SystemFields<'a> {
+    pub(crate) account: Option<Cow<'a, str>>,
+    pub(crate) region: Option<Cow<'a, str>>,
+}
+
+impl<'a> SystemFields<'a> {
+    /// These fields, each filled from `other` where it has none.
+    pub(crate) fn or(self, other: SystemFields<'a>) -> Self {
+        SystemFields {
+            account: self.account.or(other.account),
+            region: self.region.or(other.region),
+        }
+    }
+}
+
+/// The one non-empty value the events agree on: `None` when none carries it or two differ.
+fn agreed<'e, 'a: 'e>(
+    values: impl Iterator<Item = Option<&'e Cow<'a, str>>>,
+) -> Option<Cow<'a, str>> {
+    let mut found: Option<&Cow<'a, str>> = None;
+    for value in values.flatten().filter(|v| !v.is_empty()) {
+        match found {
+            Some(seen) if seen != value => return None,
+            _ => found = Some(value),
+        }
+    }
+    found.cloned()
 }
 
 /// A message's text: borrowed from the payload (no escapes), owned, or unescaped into the
@@ -197,11 +242,19 @@ fn into_message<'a>(wire: PayloadWire<'a>, arena: &'a str) -> Result<Message<'a>
             "DATA_MESSAGE without a logEvents array",
         ));
     };
+    let owner = wire.owner.into_str();
+    let (owner, region) = if owner.as_deref().is_none_or(str::is_empty) {
+        let account = agreed(list.events.iter().map(|e| e.system.account.as_ref()));
+        let region = agreed(list.events.iter().map(|e| e.system.region.as_ref()));
+        (account.or(owner), region)
+    } else {
+        (owner, None)
+    };
     let batch = LogBatch {
-        owner: wire.owner.into_str(),
+        owner,
         log_group: wire.log_group.into_str(),
         log_stream: wire.log_stream.into_str(),
-        region: None,
+        region,
         events: list.events.into_iter().map(|e| e.resolve(arena)).collect(),
     };
     Ok(Message::Data(batch, list.rejections))
@@ -250,6 +303,7 @@ fn read_event(slot: Slot<EventParts<'_>>, index: usize) -> Result<WireEvent<'_>,
         id,
         timestamp,
         message,
+        system: wire.system,
     })
 }
 
@@ -297,6 +351,7 @@ fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::direct_reader_agrees;
     use super::*;
     use crate::decode::{decode_input, RecordContent};
 
@@ -439,6 +494,80 @@ mod tests {
         assert_eq!(batch.owner.as_deref(), Some("123"));
         assert_eq!(batch.log_stream.as_deref(), Some("s"));
         assert_eq!(batch.region, None);
+    }
+
+    /// A payload without `owner` whose events carry the 2025 system fields
+    /// (`emitSystemFields`: `@aws.account`, `@aws.region`, `@source.log`). The API reference
+    /// names the fields but shows no payload; they are read where a public consumer of such
+    /// payloads reads them (`extractedFields`, Netflix Atlas' CloudWatchLogsFirehoseEndpoint)
+    /// and, as well, as members of the event. SYNTHESIZED.
+    fn with_system_fields(owner: &str, events: &str) -> String {
+        format!(
+            r#"{{"messageType":"DATA_MESSAGE",{owner}"logGroup":"/aws/lambda/f","logStream":"s","subscriptionFilters":["central"],"policyLevel":"ACCOUNT_LEVEL_POLICY","logEvents":[{events}]}}"#
+        )
+    }
+
+    #[test]
+    fn system_fields_give_the_account_and_region_when_the_payload_has_no_owner() {
+        let in_extracted = with_system_fields(
+            "",
+            r#"{"id":"1","timestamp":1700000000000,"message":"a\n","extractedFields":{"@aws.account":"210987654321","@aws.region":"eu-west-1","@source.log":"210987654321:/aws/lambda/f"}},
+               {"id":"2","timestamp":1700000000001,"message":"b","extractedFields":{"@aws.account":"210987654321"}}"#,
+        );
+        let as_members = with_system_fields(
+            "",
+            r#"{"id":"1","timestamp":1700000000000,"message":"a\n","@aws.account":"210987654321","@aws.region":"eu-west-1","@source.log":{"logGroup":"/aws/lambda/f"}},
+               {"id":"2","timestamp":1700000000001,"message":"b","@aws.account":"210987654321"}"#,
+        );
+        for payload in [&in_extracted, &as_members] {
+            let (batch, rejections) = data(payload.as_bytes());
+            assert!(rejections.is_empty(), "{rejections:?}");
+            assert_eq!(batch.events.len(), 2);
+            assert_eq!(batch.owner.as_deref(), Some("210987654321"), "{payload}");
+            assert_eq!(batch.region.as_deref(), Some("eu-west-1"), "{payload}");
+            assert_eq!(batch.events[0].message, "a\n");
+            let (owned, in_arena, _) = both_ways(payload.as_bytes());
+            assert_eq!(owned, in_arena);
+            assert!(direct_reader_agrees(payload.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn the_payload_owner_wins_and_disagreeing_events_give_nothing() {
+        let event = |id: &str, account: &str, region: &str| {
+            format!(
+                r#"{{"id":"{id}","timestamp":1700000000000,"message":"m","extractedFields":{{"@aws.account":"{account}","@aws.region":"{region}"}}}}"#
+            )
+        };
+        let owned = with_system_fields(
+            r#""owner":"123456789012","#,
+            &event("1", "210987654321", "eu-west-1"),
+        );
+        let (batch, _) = data(owned.as_bytes());
+        assert_eq!(batch.owner.as_deref(), Some("123456789012"));
+        assert_eq!(batch.region, None, "the envelope's region applies");
+        let mixed = with_system_fields(
+            "",
+            &format!(
+                "{},{}",
+                event("1", "210987654321", "eu-west-1"),
+                event("2", "111122223333", "eu-west-1")
+            ),
+        );
+        let (batch, _) = data(mixed.as_bytes());
+        assert_eq!(batch.owner, None);
+        assert_eq!(batch.region.as_deref(), Some("eu-west-1"));
+        let odd = with_system_fields(
+            "",
+            r#"{"id":"1","timestamp":1,"message":"m","@aws.account":12,"extractedFields":{"@aws.account":"","@aws.region":null}},
+               {"id":"2","timestamp":1,"message":"m","extractedFields":["@aws.account"]}"#,
+        );
+        let (batch, rejections) = data(odd.as_bytes());
+        assert!(rejections.is_empty());
+        assert_eq!(
+            (batch.events.len(), batch.owner, batch.region),
+            (2, None, None)
+        );
     }
 
     #[test]

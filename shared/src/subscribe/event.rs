@@ -26,6 +26,11 @@ pub const LOGS_EVENT_SOURCE: &str = "logs.amazonaws.com";
 pub const CREATE_LOG_GROUP: &str = "CreateLogGroup";
 /// The log group class that supports subscription filters (absent = this).
 pub const STANDARD_CLASS: &str = "STANDARD";
+/// The lower-cost class (2023): no subscription filters.
+pub const INFREQUENT_ACCESS_CLASS: &str = "INFREQUENT_ACCESS";
+/// The class of vended-log delivery groups (2025, e.g. Lambda logs delivered to S3 or Firehose;
+/// events kept one day): no subscription filters.
+pub const DELIVERY_CLASS: &str = "DELIVERY";
 /// How many top-level keys of an unknown event are named in its log line.
 const UNKNOWN_KEYS_SHOWN: usize = 8;
 
@@ -318,6 +323,22 @@ pub enum NewGroupDecision {
     Ignore(IgnoreReason),
 }
 
+/// Whether a log group of this class (`logGroupClass` of CreateLogGroup or DescribeLogGroups;
+/// absent = `STANDARD`) can take a subscription filter: only `STANDARD` can. Any other class,
+/// including one added after this was written, is skipped and reported rather than tried.
+pub fn class_takes_subscription_filters(class: Option<&str>) -> bool {
+    class.is_none_or(|c| c.eq_ignore_ascii_case(STANDARD_CLASS))
+}
+
+/// The log group class named in an error message of CloudWatch Logs that refuses an operation
+/// for a class (e.g. `… is not supported for log-group-class INFREQUENT_ACCESS`), if any.
+pub fn class_in_message(message: &str) -> Option<&'static str> {
+    let upper = message.to_ascii_uppercase();
+    [INFREQUENT_ACCESS_CLASS, DELIVERY_CLASS]
+        .into_iter()
+        .find(|class| upper.contains(class))
+}
+
 /// Decides on a CloudTrail event: only successful `CreateLogGroup` calls of CloudWatch Logs
 /// whose group is selected (tags from `requestParameters.tags`) are reconciled; a selected group
 /// of a non-`STANDARD` class is skipped and reported.
@@ -350,7 +371,7 @@ pub fn decide_new_group(event: &CloudTrailEvent, selection: &Selection) -> NewGr
         });
     }
     match params.log_group_class {
-        Some(class) if !class.eq_ignore_ascii_case(STANDARD_CLASS) => {
+        Some(class) if !class_takes_subscription_filters(Some(&class)) => {
             NewGroupDecision::SkipClass { log_group, class }
         }
         _ => NewGroupDecision::Reconcile(NewGroup {
@@ -383,6 +404,18 @@ mod tests {
             "create-log-group-cli-with-class-kms-tags",
             include_str!(
                 "../../../tests/fixtures/corpus/07-eventbridge/create-log-group-cli-with-class-kms-tags.json"
+            ),
+        ),
+        (
+            "create-log-group-delivery-class",
+            include_str!(
+                "../../../tests/fixtures/corpus/07-eventbridge/create-log-group-delivery-class.json"
+            ),
+        ),
+        (
+            "create-log-group-infrequent-access",
+            include_str!(
+                "../../../tests/fixtures/corpus/07-eventbridge/create-log-group-infrequent-access.json"
             ),
         ),
         (
@@ -490,6 +523,20 @@ mod tests {
                 }),
             ),
             (
+                "create-log-group-delivery-class",
+                NewGroupDecision::SkipClass {
+                    log_group: "/aws/lambda/orders-prod-archive".into(),
+                    class: "DELIVERY".into(),
+                },
+            ),
+            (
+                "create-log-group-infrequent-access",
+                NewGroupDecision::SkipClass {
+                    log_group: "/aws/lambda/billing-dev-audit".into(),
+                    class: "INFREQUENT_ACCESS".into(),
+                },
+            ),
+            (
                 "create-log-group-cli-with-class-kms-tags",
                 NewGroupDecision::Reconcile(NewGroup {
                     log_group: "/aws/lambda/billing-prod-invoice".into(),
@@ -556,6 +603,35 @@ mod tests {
                 class: "INFREQUENT_ACCESS".into(),
             }
         );
+    }
+
+    #[test]
+    fn only_standard_takes_subscription_filters() {
+        for (class, takes) in [
+            (None, true),
+            (Some("STANDARD"), true),
+            (Some("standard"), true),
+            (Some("INFREQUENT_ACCESS"), false),
+            (Some("DELIVERY"), false),
+            (Some("SOME_FUTURE_CLASS"), false),
+        ] {
+            assert_eq!(class_takes_subscription_filters(class), takes, "{class:?}");
+        }
+    }
+
+    #[test]
+    fn the_class_is_read_from_a_refusal_message() {
+        assert_eq!(
+            class_in_message(
+                "PutSubscriptionFilter is not supported for log-group-class INFREQUENT_ACCESS"
+            ),
+            Some("INFREQUENT_ACCESS")
+        );
+        assert_eq!(
+            class_in_message("Subscription filters are not supported for Delivery log groups"),
+            Some("DELIVERY")
+        );
+        assert_eq!(class_in_message("The operation is not valid"), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! Lambda event ─► event::detect ─► Inbound::{CloudTrail, Scheduled, CustomResource, Continuation}
 //!   CloudTrail ─► event::decide_new_group (+ selection) ─► reconcile one group
 //!   Scheduled / CustomResource / Continuation ─► reconcile all (selection per listed group)
-//!   one group ─► filters::decide ─► Create | Update | Unchanged | NoFreeSlot | AlreadyShipped
+//!   one group ─► filters::decide ─► Create | Update | Unchanged | AlreadyShipped
+//!             ─► put answered LimitExceededException ─► filters::after_limit_exceeded
+//!                ─► Changed (decide again) | NoFreeSlot (skip, report) | Retry
 //!             ─► retention::decide ─► PutRetentionPolicy or not
 //!   outcomes ─► report::Totals, report::VisibilityEvent, custom_resource::CustomResourceResponse
 //! ```
@@ -33,6 +35,6 @@ pub mod selection;
 pub use continuation::{Continuation, Cursor};
 pub use destination::{Destination, DestinationKind};
 pub use event::{decide_new_group, detect, Inbound, NewGroupDecision};
-pub use filters::{DesiredFilter, ExistingFilter, FilterDecision};
+pub use filters::{DesiredFilter, ExistingFilter, FilterDecision, LimitVerdict};
 pub use report::{GroupOutcome, Totals};
 pub use selection::{Exclusion, Selection};

@@ -34,12 +34,15 @@ pub enum GroupOutcome {
         /// That filter.
         filter_name: String,
     },
-    /// Every slot is taken by other tools' filters.
+    /// Every slot is taken by other tools' filters (`PutSubscriptionFilter` answered
+    /// `LimitExceededException` and the group holds only other tools' filters): a reported
+    /// event, not a failure.
     SkippedNoSlot {
         /// Those filters.
         existing: Vec<ExistingFilter>,
     },
-    /// The group's class takes no subscription filter.
+    /// The group's class takes no subscription filter (`INFREQUENT_ACCESS`, `DELIVERY`, or what
+    /// `PutSubscriptionFilter` refused for the group's class): a reported event, not a failure.
     SkippedClass {
         /// The class.
         class: String,
@@ -279,12 +282,11 @@ mod tests {
 
     #[test]
     fn skipped_and_failed_groups_are_published_as_not_subscribed() {
-        let existing = vec![ExistingFilter {
-            name: "datadog".into(),
-            destination_arn: "arn:aws:lambda:us-east-1:1:function:dd".into(),
-            filter_pattern: String::new(),
-            role_arn: None,
-        }];
+        let existing = vec![ExistingFilter::new(
+            "datadog",
+            "arn:aws:lambda:us-east-1:1:function:dd",
+            "",
+        )];
         let event = not_subscribed(
             "/aws/lambda/a",
             &GroupOutcome::SkippedNoSlot {

@@ -1,7 +1,8 @@
 //! A direct reader for the payload shape CloudWatch Logs writes, tried before the serde reader
 //! ([`super::wire::read`]): string keys and values, `logEvents` objects of exactly `id`,
-//! `timestamp` (digits) and `message` (and the `extractedFields` of filter patterns with fields),
-//! read byte by byte ([`Cursor`]) without serde's per-escape calls.
+//! `timestamp` (digits) and `message` (and the `extractedFields` of filter patterns with fields,
+//! or of a filter that emits system fields: `@aws.account`, `@aws.region` are kept), read byte by
+//! byte ([`Cursor`]) without serde's per-escape calls.
 //!
 //! The subscription payloads of text runtimes are mostly escapes (`\t`, `\n`, `\"` every few
 //! bytes); serde_json pays a call per escaped segment and copies each string twice (its scratch,
@@ -16,7 +17,7 @@
 use super::super::lenient::{JsonScalar, Slot};
 use super::cursor::Cursor;
 use super::wire::{EventList, PayloadKey, PayloadWire};
-use super::{read_event, EventParts, MessageText};
+use super::{read_event, EventParts, MessageText, SystemFields, SYSTEM_ACCOUNT, SYSTEM_REGION};
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -67,17 +68,27 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
-    /// An object of string values (`extractedFields`).
-    fn skip_string_object(&mut self) -> Option<()> {
+    /// An object of string values (`extractedFields`): the first `@aws.account` and
+    /// `@aws.region` in it, the rest skipped.
+    fn extracted_fields(&mut self) -> Option<SystemFields<'t>> {
+        let mut fields = SystemFields::default();
         if self.json.open(b'{', b'}')? {
-            return Some(());
+            return Some(fields);
         }
         loop {
-            self.json.str()?;
+            let key = self.json.str()?;
             self.json.eat(b':')?;
-            self.json.str()?;
+            let value = self.json.str()?;
+            let slot = match key.as_ref() {
+                SYSTEM_ACCOUNT => Some(&mut fields.account),
+                SYSTEM_REGION => Some(&mut fields.region),
+                _ => None,
+            };
+            if let Some(slot) = slot.filter(|slot| slot.is_none()) {
+                *slot = Some(value);
+            }
             if !self.json.more(b'}')? {
-                return Some(());
+                return Some(fields);
             }
         }
     }
@@ -155,7 +166,7 @@ impl<'t> Reader<'t, '_> {
     /// `extractedFields` a filter pattern with fields adds (skipped).
     fn event(&mut self) -> Option<EventParts<'t>> {
         let (mut id, mut timestamp, mut message) = (None, None, None);
-        let mut extracted_fields = false;
+        let mut extracted_fields: Option<SystemFields<'t>> = None;
         self.json.eat(b'{')?;
         let mut closed = false;
         for _ in 0..4 {
@@ -165,10 +176,7 @@ impl<'t> Reader<'t, '_> {
                 "id" => id.replace(self.json.plain_str()?).is_none(),
                 "timestamp" => timestamp.replace(self.json.digits()?).is_none(),
                 "message" => message.replace(self.message()?).is_none(),
-                "extractedFields" => {
-                    self.skip_string_object()?;
-                    !std::mem::replace(&mut extracted_fields, true)
-                }
+                "extractedFields" => extracted_fields.replace(self.extracted_fields()?).is_none(),
                 _ => false,
             };
             if !fresh {
@@ -184,6 +192,7 @@ impl<'t> Reader<'t, '_> {
                 id: JsonScalar::Str(Cow::Borrowed(id)),
                 timestamp: JsonScalar::U64(timestamp),
                 message: Ok(message),
+                system: extracted_fields.unwrap_or_default(),
             }),
             _ => None,
         }
@@ -356,6 +365,24 @@ mod tests {
         let empty = r#"{"messageType":"CONTROL_MESSAGE","logEvents":[]}"#;
         assert_eq!(format!("Ok({})", direct(empty).0.unwrap()), serde(empty));
         assert_eq!(format!("Ok({})", direct("{}").0.unwrap()), serde("{}"));
+    }
+
+    #[test]
+    fn system_fields_in_extracted_fields_are_read_directly_and_members_are_given_up() {
+        let direct_shape = r#"{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[
+            {"id":"1","timestamp":1700000000000,"message":"m","extractedFields":{"@aws.account":"210987654321","@aws.region":"eu-west-1","@source.log":"x","@aws.\u0061ccount":"1"}}]}"#;
+        let (message, _) = direct(direct_shape);
+        let message = message.unwrap();
+        assert!(
+            message.contains("owner: Some(\"210987654321\")"),
+            "{message}"
+        );
+        assert!(message.contains("region: Some(\"eu-west-1\")"), "{message}");
+        assert_eq!(format!("Ok({message})"), serde(direct_shape));
+        let members = r#"{"messageType":"DATA_MESSAGE","logEvents":[
+            {"id":"1","timestamp":1700000000000,"message":"m","@aws.account":"210987654321"}]}"#;
+        assert_eq!(direct(members).0, None);
+        assert!(serde(members).contains("owner: Some(\"210987654321\")"));
     }
 
     proptest::proptest! {

@@ -6,7 +6,7 @@
 //! `logEvents` that is not an array fail the whole payload; a bad event becomes a rejection.
 
 use super::super::lenient::{drain_map, drain_seq, JsonKind, JsonScalar, SlotSeed};
-use super::{read_event, EventParts, MessageText};
+use super::{read_event, EventParts, MessageText, SystemFields, SYSTEM_ACCOUNT, SYSTEM_REGION};
 use crate::model::LogEvent;
 use crate::rejection::Rejection;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -36,6 +36,8 @@ pub(super) struct WireEvent<'a> {
     pub(super) id: Cow<'a, str>,
     pub(super) timestamp: crate::time::EpochMillis,
     pub(super) message: MessageText<'a>,
+    /// System fields the event carries (they decide the batch's account and region only).
+    pub(super) system: SystemFields<'a>,
 }
 
 impl<'a> WireEvent<'a> {
@@ -207,8 +209,9 @@ impl<'de> Visitor<'de> for EventListVisitor<'_> {
     }
 }
 
-/// One `logEvents[]` object: `id`, `timestamp` and `message`, every one lenient (other keys,
-/// such as `extractedFields`, are skipped).
+/// One `logEvents[]` object: `id`, `timestamp` and `message`, every one lenient, and the system
+/// fields `@aws.account` / `@aws.region` as members or inside `extractedFields` (the member
+/// wins); every other key is skipped.
 struct EventVisitor<'s> {
     arena: Option<&'s mut String>,
 }
@@ -222,6 +225,7 @@ impl<'de> Visitor<'de> for EventVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut id, mut timestamp, mut message) = (None, None, None);
+        let (mut members, mut extracted) = (SystemFields::default(), SystemFields::default());
         while let Some(key) = map.next_key::<EventKey>()? {
             match key {
                 EventKey::Id => set_once(&mut id, map.next_value()?, "id")?,
@@ -232,6 +236,18 @@ impl<'de> Visitor<'de> for EventVisitor<'_> {
                     };
                     set_once(&mut message, map.next_value_seed(seed)?, "message")?
                 }
+                EventKey::AwsAccount => {
+                    let value = map.next_value::<JsonScalar<'de>>()?.into_str();
+                    members.account = members.account.or(value);
+                }
+                EventKey::AwsRegion => {
+                    let value = map.next_value::<JsonScalar<'de>>()?.into_str();
+                    members.region = members.region.or(value);
+                }
+                EventKey::ExtractedFields => {
+                    let fields = map.next_value_seed(ExtractedFieldsSeed)?;
+                    extracted = extracted.or(fields);
+                }
                 EventKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -241,6 +257,7 @@ impl<'de> Visitor<'de> for EventVisitor<'_> {
             id: id.unwrap_or_default(),
             timestamp: timestamp.unwrap_or_default(),
             message: message.unwrap_or(Err(JsonKind::Missing)),
+            system: members.or(extracted),
         })
     }
 }
@@ -252,8 +269,86 @@ enum EventKey {
     Id,
     Timestamp,
     Message,
+    #[serde(rename = "extractedFields")]
+    ExtractedFields,
+    #[serde(rename = "@aws.account")]
+    AwsAccount,
+    #[serde(rename = "@aws.region")]
+    AwsRegion,
     #[serde(other)]
     Other,
+}
+
+/// `extractedFields`: the system fields in it (the first of each, strings only); any other
+/// value, and every other key, is skipped.
+struct ExtractedFieldsSeed;
+
+impl<'de> DeserializeSeed<'de> for ExtractedFieldsSeed {
+    type Value = SystemFields<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ExtractedFieldsSeed {
+    type Value = SystemFields<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = SystemFields::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let slot = match key.as_ref() {
+                SYSTEM_ACCOUNT => &mut fields.account,
+                SYSTEM_REGION => &mut fields.region,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let value = map.next_value::<JsonScalar<'de>>()?.into_str();
+            if slot.is_none() {
+                *slot = value;
+            }
+        }
+        Ok(fields)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Ok(SystemFields::default())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(SystemFields::default())
+    }
 }
 
 /// A message: borrowed when it has no escapes, else unescaped into the arena (or into a string
