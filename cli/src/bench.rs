@@ -13,6 +13,9 @@
 //! round runs the floor, then the pipeline, over every input. The whole-process figure is wall
 //! time (that is its point); the load average is printed beside it.
 
+// The report on stdout is what `shiplog bench` is for.
+#![allow(clippy::print_stdout)]
+
 use crate::inputs;
 use crate::parallel::map_chunks;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};

@@ -9,7 +9,12 @@
 //! `SHIPLOG_CLI_BIN`. A binary older than one of the sources cargo built it from (its dep-info
 //! file, `<binary>.d`) fails the test with the build command instead of testing old code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)] // test code
 
 use serde_json::{json, Value};
 use shiplog::delivery::index_template::{render_template, template_name};

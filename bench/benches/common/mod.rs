@@ -15,7 +15,7 @@ const MEASUREMENT: Duration = Duration::from_millis(1500);
 const WARM_UP: Duration = Duration::from_millis(300);
 
 /// Criterion configured for quick runs.
-pub fn quick() -> Criterion {
+pub(crate) fn quick() -> Criterion {
     Criterion::default()
         .sample_size(SAMPLES)
         .measurement_time(MEASUREMENT)
@@ -23,7 +23,7 @@ pub fn quick() -> Criterion {
 }
 
 /// One payload of each function flavour, 1 000 events each (the default seed).
-pub fn spec() -> WorkloadSpec {
+pub(crate) fn spec() -> WorkloadSpec {
     WorkloadSpec {
         payloads: workload::Flavor::ALL.len(),
         events_per_payload: 1_000,
@@ -32,7 +32,7 @@ pub fn spec() -> WorkloadSpec {
 }
 
 /// The payload index of each flavour in [`spec`]'s cycle (first occurrence).
-pub fn payload_of(flavor: workload::Flavor) -> usize {
+pub(crate) fn payload_of(flavor: workload::Flavor) -> usize {
     (0..10)
         .find(|&i| workload::Flavor::of_payload(i) == flavor)
         .unwrap_or(0)

@@ -13,6 +13,9 @@
 //!
 //! (`tests/blackbox.rs` measures the same payload through the real binary and the Runtime API.)
 
+// Printing its measurements is what this example is for.
+#![allow(clippy::print_stdout)]
+
 use base64::Engine;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;

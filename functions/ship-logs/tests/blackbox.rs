@@ -8,7 +8,12 @@
 //! cargo test -p shiplog-ship-logs --test blackbox cold_start -- --nocapture`.
 
 // Test helpers outside `#[test]` functions: failing loudly is their job.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use serde_json::{json, Value};
 use shiplog::delivery::metric_requests::validate_datum;

@@ -13,15 +13,15 @@ use shiplog_tests::moto::MotoServer;
 use std::collections::HashMap;
 
 /// Name of the ship-logs function in tests.
-pub const SHIP_LOGS: &str = "shiplog-ship-logs";
+pub(crate) const SHIP_LOGS: &str = "shiplog-ship-logs";
 /// Name of this function in tests.
-pub const SUBSCRIBE: &str = "shiplog-subscribe";
+pub(crate) const SUBSCRIBE: &str = "shiplog-subscribe";
 /// Another tool's forwarder function.
-pub const FOREIGN: &str = "datadog-forwarder";
+pub(crate) const FOREIGN: &str = "datadog-forwarder";
 
 /// A configuration for tests: fast (no rate limit to speak of, 1 ms backoff, no deadline margin),
 /// `vars` on top.
-pub fn config(destination_arn: &str, vars: &[(&str, &str)]) -> Config {
+pub(crate) fn config(destination_arn: &str, vars: &[(&str, &str)]) -> Config {
     let mut map: HashMap<String, String> = [
         (DESTINATION_ARN, destination_arn),
         (AWS_LAMBDA_FUNCTION_NAME, SUBSCRIBE),
@@ -40,7 +40,7 @@ pub fn config(destination_arn: &str, vars: &[(&str, &str)]) -> Config {
 }
 
 /// A moto server with the ship-logs function and a foreign forwarder function.
-pub struct MotoWorld {
+pub(crate) struct MotoWorld {
     /// The server (kept alive).
     pub moto: MotoServer,
     /// SDK configuration pointing at it.
@@ -55,7 +55,7 @@ pub struct MotoWorld {
 
 impl MotoWorld {
     /// Starts moto and creates both functions.
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
         let ship_logs = moto
             .create_lambda_function(SHIP_LOGS)
@@ -75,7 +75,7 @@ impl MotoWorld {
     }
 
     /// Creates a log group with tags.
-    pub async fn group(&self, name: &str, tags: &[(&str, &str)]) {
+    pub(crate) async fn group(&self, name: &str, tags: &[(&str, &str)]) {
         let mut request = self.client.create_log_group().log_group_name(name);
         for (k, v) in tags {
             request = request.tags(*k, *v);
@@ -84,7 +84,7 @@ impl MotoWorld {
     }
 
     /// Puts a subscription filter directly.
-    pub async fn filter(&self, group: &str, name: &str, destination: &str, pattern: &str) {
+    pub(crate) async fn filter(&self, group: &str, name: &str, destination: &str, pattern: &str) {
         self.client
             .put_subscription_filter()
             .log_group_name(group)
@@ -97,7 +97,7 @@ impl MotoWorld {
     }
 
     /// A group's filters as `(name, destination, pattern)`, sorted.
-    pub async fn filters(&self, group: &str) -> Vec<(String, String, String)> {
+    pub(crate) async fn filters(&self, group: &str) -> Vec<(String, String, String)> {
         let output = self
             .client
             .describe_subscription_filters()
@@ -121,7 +121,7 @@ impl MotoWorld {
     }
 
     /// A group's retention.
-    pub async fn retention(&self, group: &str) -> Option<i32> {
+    pub(crate) async fn retention(&self, group: &str) -> Option<i32> {
         let output = self
             .client
             .describe_log_groups()
@@ -137,7 +137,7 @@ impl MotoWorld {
     }
 
     /// Sets a retention directly.
-    pub async fn set_retention(&self, group: &str, days: i32) {
+    pub(crate) async fn set_retention(&self, group: &str, days: i32) {
         self.client
             .put_retention_policy()
             .log_group_name(group)
@@ -148,22 +148,22 @@ impl MotoWorld {
     }
 
     /// `(name, destination, pattern)` of our filter to ship-logs.
-    pub fn ours(&self) -> (String, String, String) {
+    pub(crate) fn ours(&self) -> (String, String, String) {
         ("shiplog".into(), self.ship_logs.clone(), String::new())
     }
 
     /// `(name, destination, pattern)` of a foreign filter.
-    pub fn foreign_filter(&self, name: &str) -> (String, String, String) {
+    pub(crate) fn foreign_filter(&self, name: &str) -> (String, String, String) {
         (name.into(), self.foreign.clone(), String::new())
     }
 
     /// The adapter under test, against moto.
-    pub fn adapter(&self, config: &Config) -> LogsAdapter {
+    pub(crate) fn adapter(&self, config: &Config) -> LogsAdapter {
         LogsAdapter::new(logs_client(&self.sdk), config.rate_per_second, config.retry)
     }
 
     /// Dependencies against moto, with the given Lambda client (mocked for self-invocation).
-    pub fn deps(&self, config: Config, lambda: aws_sdk_lambda::Client) -> Deps {
+    pub(crate) fn deps(&self, config: Config, lambda: aws_sdk_lambda::Client) -> Deps {
         Deps {
             logs: self.adapter(&config),
             lambda,

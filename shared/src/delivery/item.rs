@@ -10,7 +10,7 @@ use std::ops::Deref;
 /// CloudWatch event id needs as a `String` (56 bytes plus the allocator's header).
 const INLINE_CAPACITY: usize = 62;
 
-/// A document `_id`: inline up to [`INLINE_CAPACITY`] bytes, else on the heap. One is made for
+/// A document `_id`: inline up to `INLINE_CAPACITY` (62) bytes, else on the heap. One is made for
 /// every document a chunk carries, so the common case must not allocate.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ItemId {

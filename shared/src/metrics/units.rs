@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// Every unit CloudWatch accepts in `PutMetricData`. Anything else must be sent as `None`:
-/// one invalid unit fails the whole request.
+/// one invalid unit fails the whole request. Each variant is the CloudWatch unit of its name.
+#[allow(missing_docs)] // the variants are CloudWatch's unit names, one for one
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum StandardUnit {
     Seconds,

@@ -208,7 +208,7 @@ fn stack_text(v: Value) -> Option<String> {
 
 /// `TypeError: boom` → (`TypeError`, `boom`); `KeyboardInterrupt` → (`KeyboardInterrupt`, –).
 /// `None` when the part before `: ` is not a type name (qualified names allowed).
-pub fn split_error_line(line: &str) -> Option<(&str, Option<&str>)> {
+pub(crate) fn split_error_line(line: &str) -> Option<(&str, Option<&str>)> {
     let line = line.trim();
     match line.split_once(": ") {
         Some((head, tail)) => is_type_name(head).then(|| (head, non_blank(tail))),
