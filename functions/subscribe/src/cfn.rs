@@ -73,9 +73,6 @@ async fn put_once(http: &reqwest::Client, url: &str, body: Vec<u8>) -> Result<()
 
 /// At most `max` bytes of `text`, cut at a char boundary.
 fn prefix(text: &str, max: usize) -> &str {
-    let mut end = max.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.get(..end).unwrap_or_default()
+    text.get(..text.floor_char_boundary(max))
+        .unwrap_or_default()
 }

@@ -118,13 +118,7 @@ impl ItemError {
     /// An error with a capped reason.
     pub fn new(status: u16, kind: impl Into<String>, reason: impl Into<String>) -> Self {
         let mut reason = reason.into();
-        if reason.len() > MAX_REASON_BYTES {
-            let mut cut = MAX_REASON_BYTES;
-            while cut > 0 && !reason.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            reason.truncate(cut);
-        }
+        reason.truncate(reason.floor_char_boundary(MAX_REASON_BYTES));
         ItemError {
             status,
             kind: kind.into(),

@@ -42,14 +42,7 @@ pub fn salvage_source(source: &[u8], reason: &str) -> Option<Vec<u8>> {
 }
 
 fn truncate_str(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut cut = max;
-    while cut > 0 && !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    s.get(..cut).unwrap_or("")
+    s.get(..s.floor_char_boundary(max)).unwrap_or("")
 }
 
 #[cfg(test)]

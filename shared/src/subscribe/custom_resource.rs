@@ -166,10 +166,7 @@ fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = max;
-    while end > 0 && !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = text.floor_char_boundary(max);
     let mut cut = text.get(..end).unwrap_or_default().to_owned();
     cut.push('…');
     cut
