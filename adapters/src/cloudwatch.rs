@@ -27,17 +27,15 @@ use aws_sdk_cloudwatch::operation::put_metric_data::PutMetricDataError;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum as SdkDatum, StandardUnit as SdkUnit};
 use aws_sdk_cloudwatch::Client;
+use shiplog::backoff::{Backoff, BackoffPolicy, NoRetry};
 use shiplog::delivery::emf;
 use shiplog::delivery::metric_requests::{
-    backoff_delay, classify_failure, prepare, split_request, CallFailure, FailureAction,
-    MetricRequest,
+    classify_failure, prepare, split_request, CallFailure, FailureAction, MetricRequest,
 };
 use shiplog::metrics::MetricDatum;
 use shiplog::time::EpochMillis;
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::hash::BuildHasher;
 use std::io::Write;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -47,34 +45,14 @@ use tokio::time::Instant;
 pub use shiplog::delivery::metric_requests::PublishOutcome;
 pub use shiplog::delivery::metrics_config::{FailurePolicy, MetricsMode};
 
-/// Default back-off base: the first retry waits up to 50 ms.
-pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(50);
-/// Default back-off ceiling: no retry waits more than 2 s.
-pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(2);
-/// Default number of attempts of one request (first call included).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
-
-/// Retries of one request: full-jitter exponential back-off, bounded by attempts and by the
-/// caller's deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Ceiling of the first retry's random delay; doubles with every retry.
-    pub base_delay: Duration,
-    /// Largest ceiling.
-    pub max_delay: Duration,
-    /// Most calls for one request, the first included.
-    pub max_attempts: u32,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            base_delay: DEFAULT_BASE_DELAY,
-            max_delay: DEFAULT_MAX_DELAY,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-        }
-    }
-}
+/// Retries of one PutMetricData request: the first retry waits up to 50 ms, no retry more than
+/// 2 s, at most 8 calls, and none started with less than 50 ms left before the deadline.
+pub const METRICS_BACKOFF: BackoffPolicy = BackoffPolicy {
+    base: Duration::from_millis(50),
+    cap: Duration::from_secs(2),
+    max_attempts: 8,
+    min_attempt_time: Duration::from_millis(50),
+};
 
 /// Configuration of [`CloudWatchPublisher`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +62,7 @@ pub struct PublisherConfig {
     /// What a final failure does.
     pub failure_policy: FailurePolicy,
     /// Retries of one request.
-    pub retry: RetryPolicy,
+    pub retry: BackoffPolicy,
 }
 
 impl Default for PublisherConfig {
@@ -92,7 +70,7 @@ impl Default for PublisherConfig {
         PublisherConfig {
             concurrency: shiplog::delivery::metrics_config::DEFAULT_CONCURRENCY,
             failure_policy: FailurePolicy::default(),
-            retry: RetryPolicy::default(),
+            retry: METRICS_BACKOFF,
         }
     }
 }
@@ -268,9 +246,10 @@ fn record(outcome: &mut PublishOutcome, attempted: Attempted, queue: &mut VecDeq
 async fn send_with_retries(
     client: Client,
     request: MetricRequest,
-    retry: RetryPolicy,
+    retry: BackoffPolicy,
     deadline: Instant,
 ) -> Attempted {
+    let mut backoff = Backoff::from_entropy(retry);
     let sdk_datums: Vec<SdkDatum> = request.datums.iter().map(to_sdk_datum).collect();
     let size = request.datums.len();
     let mut calls = 0;
@@ -305,21 +284,18 @@ async fn send_with_retries(
         match classify_failure(call_failure(&error)) {
             FailureAction::Retry => {
                 let attempts = u32::try_from(calls).unwrap_or(u32::MAX);
-                if attempts >= retry.max_attempts {
-                    let why = format!("gave up after {attempts} attempts: {message}");
-                    return done(calls, retries, RequestResult::Failed(size, why));
-                }
-                let delay = backoff_delay(
-                    attempts - 1,
-                    retry.base_delay,
-                    retry.max_delay,
-                    unit_random(),
-                );
-                let resume = Instant::now().checked_add(delay);
-                if resume.is_none_or(|at| at >= deadline) {
-                    let why = format!("deadline reached while retrying: {message}");
-                    return done(calls, retries, RequestResult::Failed(size, why));
-                }
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let delay = match backoff.delay(attempts, remaining) {
+                    Ok(delay) => delay,
+                    Err(NoRetry::Budget) => {
+                        let why = format!("gave up after {attempts} attempts: {message}");
+                        return done(calls, retries, RequestResult::Failed(size, why));
+                    }
+                    Err(NoRetry::Deadline) => {
+                        let why = format!("deadline reached while retrying: {message}");
+                        return done(calls, retries, RequestResult::Failed(size, why));
+                    }
+                };
                 tokio::time::sleep(delay).await;
                 retries += 1;
                 last_error = Some(message);
@@ -391,13 +367,6 @@ fn call_failure(error: &SdkError<PutMetricDataError>) -> CallFailure<'_> {
         }
         _ => CallFailure::Local,
     }
-}
-
-/// A number in `[0, 1)` for the jitter: the standard library's randomly keyed hasher, so no
-/// random-number crate is needed (the jitter needs spread, not cryptographic quality).
-fn unit_random() -> f64 {
-    let bits = RandomState::new().hash_one(Instant::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The SDK's datum for one of ours: name, dimensions (omitted when none), timestamp, `Values`,
@@ -572,10 +541,10 @@ mod tests {
         PublisherConfig {
             concurrency: 4,
             failure_policy: policy,
-            retry: RetryPolicy {
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-                max_attempts: 8,
+            retry: BackoffPolicy {
+                base: Duration::from_millis(1),
+                cap: Duration::from_millis(5),
+                ..METRICS_BACKOFF
             },
         }
     }

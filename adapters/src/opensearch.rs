@@ -17,7 +17,7 @@ pub use config::{AuthMode, ConfigError, EndpointSource, OpenSearchConfig};
 use crate::dead_letter::{DeadLetterStore, DeadLetterWriteError};
 use crate::SdkConfig;
 use crate::{error_chain, now_millis};
-use shiplog::delivery::backoff::{Backoff, BackoffPolicy, NoRetry};
+use shiplog::backoff::{Backoff, BackoffPolicy, NoRetry};
 use shiplog::delivery::bulk::Chunk;
 use shiplog::delivery::bulk_response::{classify, classify_transport_error, next_steps};
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp};

@@ -24,6 +24,7 @@
 //! What to retry, split, salvage or dead-letter is decided here, in [`delivery`], by pure
 //! functions over canned responses; the adapters only carry bytes.
 
+pub mod backoff;
 pub mod config_value;
 pub mod correlate;
 pub mod decode;

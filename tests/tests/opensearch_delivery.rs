@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use serde_json::Value;
-use shiplog::delivery::backoff::BackoffPolicy;
+use shiplog::backoff::BackoffPolicy;
 use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp, DEAD_LETTER_PREFIX};
 use shiplog::delivery::encoding::Compression;

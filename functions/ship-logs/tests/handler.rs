@@ -8,7 +8,7 @@
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use shiplog::delivery::backoff::BackoffPolicy;
+use shiplog::backoff::BackoffPolicy;
 use shiplog::metrics::{aggregate, MetricDatum};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::CollectingSink;
@@ -234,7 +234,7 @@ async fn every_corpus_payload_is_stored_by_index_and_id_exactly_as_the_core_buil
     ] {
         files.extend(json_files(dir));
     }
-    assert_eq!(files.len(), 38, "{files:?}");
+    assert_eq!(files.len(), 40, "{files:?}");
     let mut checked_counts = 0;
     for path in files {
         let h = harness(&[]).await;

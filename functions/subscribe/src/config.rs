@@ -3,6 +3,7 @@
 //! the `const`s below, each with its default.
 
 use regex::Regex;
+use shiplog::backoff::BackoffPolicy;
 use shiplog::config_value::{non_blank, parse_bool, parse_list};
 use shiplog::subscribe::account_policy::DEFAULT_POLICY_NAME;
 use shiplog::subscribe::continuation::DEFAULT_MAX_HOPS;
@@ -91,27 +92,6 @@ pub enum Mode {
     },
 }
 
-/// Retry behaviour for CloudWatch Logs calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts per call (≥ 1).
-    pub max_attempts: u32,
-    /// Backoff base.
-    pub base: Duration,
-    /// Cap of one sleep.
-    pub cap: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: DEFAULT_RETRY_MAX_ATTEMPTS,
-            base: DEFAULT_RETRY_BASE,
-            cap: RETRY_CAP,
-        }
-    }
-}
-
 /// The whole configuration of `subscribe`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -140,7 +120,7 @@ pub struct Config {
     /// Their bus.
     pub event_bus: String,
     /// Retries.
-    pub retry: RetryPolicy,
+    pub retry: BackoffPolicy,
 }
 
 /// One configuration problem.
@@ -272,7 +252,7 @@ impl Config {
         let event_bus = r
             .get(EVENT_BUS_NAME)
             .unwrap_or_else(|| DEFAULT_EVENT_BUS.into());
-        let retry = RetryPolicy {
+        let retry = BackoffPolicy {
             max_attempts: r.parse(
                 RETRY_MAX_ATTEMPTS,
                 DEFAULT_RETRY_MAX_ATTEMPTS,
@@ -286,6 +266,8 @@ impl Config {
                 "a number of milliseconds",
             ),
             cap: RETRY_CAP,
+            // No deadline is passed to these retries: the reconcile loop watches the Lambda's.
+            min_attempt_time: Duration::ZERO,
         };
         match (destination, r.errors.is_empty()) {
             (Some(destination), true) => Ok(Config {

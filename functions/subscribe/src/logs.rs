@@ -2,11 +2,11 @@
 //! ([`crate::retry`]), translated to and from the pure types of `shiplog::subscribe`. No
 //! decisions here.
 
-use crate::config::RetryPolicy;
 use crate::rate::RateLimiter;
 use crate::retry::{with_retry, CallError, ErrorClass};
 use aws_sdk_cloudwatchlogs::types::{PolicyType, Scope};
 use aws_sdk_cloudwatchlogs::Client;
+use shiplog::backoff::BackoffPolicy;
 use shiplog::subscribe::account_policy::{DesiredAccountPolicy, ExistingAccountPolicy};
 use shiplog::subscribe::filters::{DesiredFilter, ExistingFilter};
 use shiplog::subscribe::retention::RetentionDays;
@@ -45,12 +45,12 @@ pub struct LogGroupPage {
 pub struct LogsAdapter {
     client: Client,
     limiter: RateLimiter,
-    retry: RetryPolicy,
+    retry: BackoffPolicy,
 }
 
 impl LogsAdapter {
     /// Wraps a client (built with SDK retries disabled, see [`crate::deps`]).
-    pub fn new(client: Client, requests_per_second: u32, retry: RetryPolicy) -> Self {
+    pub fn new(client: Client, requests_per_second: u32, retry: BackoffPolicy) -> Self {
         LogsAdapter {
             client,
             limiter: RateLimiter::per_second(requests_per_second),
@@ -59,7 +59,7 @@ impl LogsAdapter {
     }
 
     /// The retry policy (also used to pace re-describes after `LimitExceededException`).
-    pub fn retry_policy(&self) -> &RetryPolicy {
+    pub fn retry_policy(&self) -> &BackoffPolicy {
         &self.retry
     }
 

@@ -4,7 +4,8 @@
 
 use crate::config::{Config, Mode};
 use crate::logs::{is_not_found, LogGroupInfo, LogsAdapter};
-use crate::retry::{full_jitter, random_u64, CallError, ErrorClass};
+use crate::retry::{CallError, ErrorClass};
+use shiplog::backoff::Backoff;
 use shiplog::subscribe::account_policy::{self, AccountPolicyDecision};
 use shiplog::subscribe::continuation::Cursor;
 use shiplog::subscribe::event::{class_in_message, class_takes_subscription_filters, NewGroup};
@@ -248,7 +249,8 @@ impl<'a> Reconciler<'a> {
                             tracing::debug!(log_group = group, round, "LimitExceededException: the filters changed meanwhile; deciding again");
                         }
                         LimitVerdict::Retry => {
-                            let pause = full_jitter(round, self.logs.retry_policy(), random_u64());
+                            let pause =
+                                Backoff::from_entropy(*self.logs.retry_policy()).jitter(round + 1);
                             tracing::debug!(
                                 log_group = group,
                                 round,

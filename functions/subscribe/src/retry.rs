@@ -1,5 +1,5 @@
 //! Retries for AWS calls: one pure classification of an error (retry, re-describe, not found,
-//! broken deploy, give up), exponential backoff with full jitter, and the retry loop that also
+//! broken deploy, give up), exponential backoff with full jitter (`shiplog::backoff`, the one retry toolkit), and the retry loop that also
 //! takes a token from the client-side rate limiter before every attempt.
 //!
 //! The SDK clients are built with their own retries disabled ([`crate::deps`]) so that this is
@@ -7,12 +7,11 @@
 //! `LimitExceededException` must not be blindly retried (it can mean "no free filter slot"), and
 //! a refusal for the log group's class (`InvalidOperationException`) is never retried.
 
-use crate::config::RetryPolicy;
 use crate::rate::RateLimiter;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use shiplog::backoff::{Backoff, BackoffPolicy};
 use shiplog::subscribe::event::class_in_message;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 /// Error codes that mean "slow down or try again".
@@ -149,30 +148,11 @@ where
     }
 }
 
-/// Backoff before retry number `attempt` (0-based): uniformly random in
-/// `0 ..= min(cap, base · 2^attempt)` ("full jitter"), from the random value `random`.
-pub fn full_jitter(attempt: u32, policy: &RetryPolicy, random: u64) -> Duration {
-    let exponential = policy
-        .base
-        .checked_mul(1u32.checked_shl(attempt.min(30)).unwrap_or(u32::MAX))
-        .unwrap_or(policy.cap);
-    let ceiling = exponential.min(policy.cap);
-    let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-    Duration::from_millis(random % ceiling_ms.saturating_add(1))
-}
-
-/// A random value for jitter (std's per-instance random hash keys; no crypto needed).
-pub fn random_u64() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(u64::from(std::process::id()));
-    hasher.finish()
-}
-
 /// Runs `call` until it succeeds, fails non-transiently, or `policy.max_attempts` are spent,
 /// taking a rate-limiter token before every attempt and sleeping with full jitter between.
 pub async fn with_retry<T, E, F, Fut>(
     operation: &'static str,
-    policy: &RetryPolicy,
+    policy: &BackoffPolicy,
     limiter: &RateLimiter,
     call: F,
 ) -> Result<T, CallError>
@@ -181,6 +161,7 @@ where
     Fut: Future<Output = Result<T, SdkError<E>>>,
     E: ProvideErrorMetadata + std::error::Error,
 {
+    let mut backoff = Backoff::from_entropy(*policy);
     let mut attempt: u32 = 0;
     loop {
         limiter.acquire().await;
@@ -189,13 +170,15 @@ where
             Err(error) => classify(operation, &error),
         };
         attempt += 1;
-        if error.class != ErrorClass::Transient || attempt >= policy.max_attempts {
-            return Err(CallError {
-                attempts: attempt,
-                ..error
-            });
-        }
-        let delay = full_jitter(attempt - 1, policy, random_u64());
+        let delay = match backoff.delay(attempt, Duration::MAX) {
+            Ok(delay) if error.class == ErrorClass::Transient => delay,
+            _ => {
+                return Err(CallError {
+                    attempts: attempt,
+                    ..error
+                })
+            }
+        };
         tracing::debug!(operation, attempt, delay_ms = delay.as_millis() as u64, code = %error.code, "retrying");
         tokio::time::sleep(delay).await;
     }
@@ -280,29 +263,5 @@ mod tests {
             ),
             ErrorClass::Permanent
         );
-    }
-
-    #[test]
-    fn full_jitter_stays_under_the_exponential_ceiling_and_the_cap() {
-        let policy = RetryPolicy {
-            max_attempts: 5,
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(1),
-        };
-        assert_eq!(full_jitter(0, &policy, 0), Duration::ZERO);
-        assert_eq!(full_jitter(0, &policy, 100), Duration::from_millis(100));
-        assert_eq!(full_jitter(0, &policy, 101), Duration::ZERO);
-        assert_eq!(full_jitter(2, &policy, 399), Duration::from_millis(399));
-        for attempt in 0..40 {
-            for random in [0, 7, 999, 1000, u64::MAX] {
-                assert!(full_jitter(attempt, &policy, random) <= policy.cap);
-            }
-        }
-    }
-
-    #[test]
-    fn random_values_differ_between_calls() {
-        let values: std::collections::HashSet<u64> = (0..8).map(|_| random_u64()).collect();
-        assert!(values.len() > 1);
     }
 }

@@ -13,7 +13,7 @@
 //! so neither the current protocol nor a JSON one can push a request over 1 MB.
 //!
 //! **Failures** ([`classify_failure`]): throttling, 5xx and transport errors are retried with
-//! exponential back-off and full jitter ([`backoff_delay`]) inside the caller's deadline; a 400
+//! exponential back-off and full jitter ([`crate::backoff`]) inside the caller's deadline; a 400
 //! (which validation should make impossible) splits the request in two ([`split_request`]) until
 //! the bad datum is alone and can be dropped; anything else (authorisation, unknown 4xx) gives up.
 
@@ -26,7 +26,6 @@ use crate::parse::monitoring::{MAX_ABS_VALUE, MAX_POINT_AGE_MS, MAX_POINT_LEAD_M
 use crate::rejection::RejectReason;
 use crate::time::EpochMillis;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 /// Most datums PutMetricData accepts in one request (`MetricData`, 1000 items).
 pub const MAX_DATUMS_PER_REQUEST: usize = 1000;
@@ -502,20 +501,6 @@ pub fn classify_failure(failure: CallFailure<'_>) -> FailureAction {
     }
 }
 
-/// Back-off before retry number `attempt` (0 for the first retry): "full jitter", a uniformly
-/// random delay in `[0, min(cap, base × 2^attempt)]`. `unit_random` is a number in `[0, 1)`
-/// supplied by the caller (values outside are clamped), so the function stays pure.
-pub fn backoff_delay(attempt: u32, base: Duration, cap: Duration, unit_random: f64) -> Duration {
-    let factor = 2u32.checked_pow(attempt).unwrap_or(u32::MAX);
-    let ceiling = base.saturating_mul(factor).min(cap);
-    let r = if unit_random.is_finite() {
-        unit_random.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    ceiling.mul_f64(r)
-}
-
 /// What one publication did. At-most-once by default: a final failure is counted here, and only
 /// the opt-in fail-invocation policy turns it into an error.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -861,19 +846,6 @@ mod tests {
         for (failure, want) in cases {
             assert_eq!(classify_failure(failure), want, "{failure:?}");
         }
-    }
-
-    #[test]
-    fn backoff_is_full_jitter_below_an_exponential_ceiling() {
-        let base = Duration::from_millis(50);
-        let cap = Duration::from_secs(2);
-        assert_eq!(backoff_delay(0, base, cap, 0.0), Duration::ZERO);
-        assert_eq!(backoff_delay(0, base, cap, 1.0), base);
-        assert_eq!(backoff_delay(3, base, cap, 0.5), Duration::from_millis(200));
-        assert_eq!(backoff_delay(10, base, cap, 1.0), cap);
-        assert_eq!(backoff_delay(u32::MAX, base, cap, 1.0), cap);
-        assert_eq!(backoff_delay(2, base, cap, f64::NAN), Duration::ZERO);
-        assert_eq!(backoff_delay(2, base, cap, 7.0), Duration::from_millis(200));
     }
 
     #[test]

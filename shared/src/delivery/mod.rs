@@ -6,7 +6,6 @@
 //!
 //! The async adapters that actually talk to AWS live in the `shiplog-adapters` crate.
 
-pub mod backoff;
 pub mod bulk;
 pub mod bulk_response;
 pub mod dead_letter;

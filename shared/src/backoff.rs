@@ -1,5 +1,7 @@
-//! Exponential backoff with full jitter (delay drawn uniformly from `[0, min(cap, base·2^n)]`),
-//! bounded by the time left before the caller's deadline and by an attempt budget.
+//! The one retry toolkit of the workspace: exponential backoff with full jitter (delay drawn
+//! uniformly from `[0, min(cap, base·2^n)]`), bounded by the time left before the caller's
+//! deadline and by an attempt budget. OpenSearch delivery, CloudWatch metric requests and the
+//! subscriber's CloudWatch Logs calls all retry with it, each with its own [`BackoffPolicy`].
 //! Deterministic under a seed, so tests can assert exact delays.
 
 use std::time::Duration;
@@ -94,6 +96,16 @@ impl Backoff {
             .min(self.policy.cap)
     }
 
+    /// A delay uniform in `[0, ceiling(retry)]`, with no budget or deadline applied (a pause
+    /// between rounds that are not attempts of one call).
+    pub fn jitter(&mut self, retry: u32) -> Duration {
+        let nanos = u64::try_from(self.ceiling(retry).as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(self.next_u64() % nanos.saturating_add(1))
+    }
+
     /// The delay before the next attempt of an item that has failed `attempts` times, when
     /// `remaining` is left before the deadline: uniform in `[0, min(ceiling, remaining −
     /// min_attempt_time)]`, or why no retry is made.
@@ -151,6 +163,20 @@ mod tests {
             (1..8).map(|n| a.delay(n, LOTS)).collect::<Vec<_>>(),
             (1..8).map(|n| c.delay(n, LOTS)).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_pause_is_jittered_within_the_ceiling_without_budget_or_deadline() {
+        let mut b = Backoff::with_seed(
+            BackoffPolicy {
+                max_attempts: 1,
+                ..BackoffPolicy::default()
+            },
+            3,
+        );
+        let pauses: Vec<Duration> = (0..100).map(|_| b.jitter(3)).collect();
+        assert!(pauses.iter().all(|d| *d <= Duration::from_millis(200)));
+        assert!(pauses.iter().any(|d| *d > Duration::from_millis(100)));
     }
 
     #[test]
