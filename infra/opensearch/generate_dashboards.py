@@ -288,7 +288,7 @@ def visualizations():
     cold_starts = stacked_count_over_time(
         "shiplog-vis-cold-starts",
         "shiplog · Cold starts per function",
-        "REPORT lines with an init duration.",
+        "REPORT lines with an init or a restore (SnapStart) duration.",
         "Cold starts",
         f"{REPORTS} and attributes.faas.coldstart:true",
     )

@@ -49,6 +49,16 @@ fn take_correlation(into: &mut Option<Arc<Correlation>>, from: &Arc<Correlation>
     }
 }
 
+/// The cold-start flag a line lends to the other lines of its request: a REPORT's `false` (no
+/// init or restore duration) is a fact about the report alone, so only its `true` is lent;
+/// any other line's statement (Powertools `cold_start`) is lent as it is.
+fn shared_cold_start(line: &ParsedLine<'_>) -> Option<bool> {
+    match line.kind {
+        Kind::Report => line.cold_start.filter(|cold| *cold),
+        _ => line.cold_start,
+    }
+}
+
 impl<'a> RequestTraits<'a> {
     fn absorb(&mut self, line: &ParsedLine<'a>) {
         if self.xray_trace_id.is_none() {
@@ -57,7 +67,7 @@ impl<'a> RequestTraits<'a> {
         if let Some(c) = line.correlation.as_ref().filter(|c| !c.is_empty()) {
             take_correlation(&mut self.correlation, c);
         }
-        match (self.cold_start, line.cold_start) {
+        match (self.cold_start, shared_cold_start(line)) {
             (_, Some(true)) => self.cold_start = Some(true),
             (None, Some(false)) => self.cold_start = Some(false),
             _ => {}
@@ -202,7 +212,7 @@ impl Correlator {
             if let Some(id) = &line.request_id {
                 let carries = line.trace.xray_trace_id.is_some()
                     || line.correlation.as_deref().is_some_and(|c| !c.is_empty())
-                    || line.cold_start.is_some();
+                    || shared_cold_start(line).is_some();
                 if carries {
                     gathered.entry(id.clone()).or_default().absorb(line);
                 }
@@ -355,6 +365,38 @@ mod tests {
             Some(false),
             "a line's own statement is kept"
         );
+    }
+
+    #[test]
+    fn a_warm_report_keeps_its_false_to_itself() {
+        let mut c = Correlator::new(16);
+        let mut warm = line(Kind::Report, Some("r1"));
+        warm.cold_start = Some(false);
+        let mut lines = vec![
+            line(Kind::Start, Some("r1")),
+            line(Kind::App, Some("r1")),
+            line(Kind::End, Some("r1")),
+            warm,
+        ];
+        c.correlate(Some("s"), &mut lines);
+        let cold: Vec<_> = lines.iter().map(|l| l.cold_start).collect();
+        assert_eq!(cold, [None, None, None, Some(false)]);
+        // A later line of the same request learns nothing either.
+        let mut late = vec![line(Kind::Timeout, Some("r1"))];
+        c.correlate(Some("s"), &mut late);
+        assert_eq!(late[0].cold_start, None);
+        // A cold REPORT (init or restore duration) still lends its `true` to the request.
+        let mut cold_report = line(Kind::Report, Some("r2"));
+        cold_report.cold_start = Some(true);
+        let mut lines = vec![line(Kind::App, Some("r2")), cold_report];
+        c.correlate(Some("s"), &mut lines);
+        assert_eq!(lines[0].cold_start, Some(true));
+        // Another line's `false` (Powertools) is lent as before.
+        let mut said = line(Kind::App, Some("r3"));
+        said.cold_start = Some(false);
+        let mut lines = vec![line(Kind::App, Some("r3")), said];
+        c.correlate(Some("s"), &mut lines);
+        assert_eq!(lines[0].cold_start, Some(false));
     }
 
     #[test]

@@ -27,10 +27,14 @@ pub struct BatchResource<'a> {
     pub log_group: Option<&'a str>,
     /// Log stream.
     pub log_stream: Option<&'a str>,
-    /// Function name from the log group.
+    /// Function name: from the log stream of a custom log group, else from a
+    /// `/aws/lambda/<name>` log group ([`crate::model::LogBatch::function_name`]).
     pub function_name: Option<&'a str>,
     /// Function version from the log stream.
     pub function_version: Option<&'a str>,
+    /// Lambda Managed Instances capacity provider whose system log group this is
+    /// (`resource.aws.lambda.capacity_provider`).
+    pub capacity_provider: Option<&'a str>,
 }
 
 /// What happened to a MONITORING line's metric (`attributes.shiplog.metric_*`).
@@ -308,8 +312,15 @@ struct LogResource<'r> {
 }
 
 #[derive(Serialize)]
+struct LambdaResource<'r> {
+    capacity_provider: &'r str,
+}
+
+#[derive(Serialize)]
 struct AwsResource<'r> {
     log: LogResource<'r>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lambda: Option<LambdaResource<'r>>,
 }
 
 #[derive(Serialize)]
@@ -452,6 +463,9 @@ fn resource_view<'r>(
             group: res.log_group.map(|names| Names { names }),
             stream: res.log_stream.map(|names| Names { names }),
         },
+        lambda: res
+            .capacity_provider
+            .map(|capacity_provider| LambdaResource { capacity_provider }),
     });
     ResourceView {
         cloud: CloudView {
@@ -591,6 +605,7 @@ mod tests {
             log_stream: Some("2024/05/05/[$LATEST]abc"),
             function_name: Some("order-api"),
             function_version: Some("$LATEST"),
+            capacity_provider: None,
         }
     }
 
@@ -708,6 +723,35 @@ mod tests {
             written(&doc)["resource"]["aws"]["log"]["group"]["names"],
             json!("/aws/lambda/order-api")
         );
+    }
+
+    #[test]
+    fn a_capacity_provider_group_says_what_it_is_and_names_no_function() {
+        let res = BatchResource {
+            log_group: Some("/aws/lambda/capacity-provider/my-capacity-provider"),
+            log_stream: Some("my-capacity-provider/managed-instances"),
+            function_name: None,
+            function_version: None,
+            capacity_provider: Some("my-capacity-provider"),
+            ..resource()
+        };
+        let json = ResourceJson::new(&res);
+        let line = ParsedLine::plain(Cow::Borrowed("instance started"));
+        let doc = Document::new("1", EpochMillis(0), &line, json.resource(), 1024)
+            .with_resource_json(&json);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert!(v["resource"].get("faas").is_none());
+        assert_eq!(
+            v["resource"]["aws"]["lambda"],
+            json!({"capacity_provider": "my-capacity-provider"})
+        );
+        assert_eq!(written(&doc), v, "the fast writer writes the same bytes");
+        // Other groups have no `resource.aws.lambda`.
+        let plain = resource();
+        let doc = Document::new("2", EpochMillis(0), &line, &plain, 1024);
+        assert!(serde_json::to_value(&doc).unwrap()["resource"]["aws"]
+            .get("lambda")
+            .is_none());
     }
 
     #[test]

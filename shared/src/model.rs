@@ -35,30 +35,104 @@ pub struct LogBatch<'a> {
 }
 
 impl LogBatch<'_> {
-    /// Function name: last path segment of a `/aws/lambda/<name>` log group.
+    /// Function name: from the log stream when it names one (a custom log group shared by
+    /// several functions: `YYYY/MM/DD/<function>[<version>]<id>`), else from a
+    /// `/aws/lambda/<name>` log group.
     pub fn function_name(&self) -> Option<&str> {
-        function_name_of_group(self.log_group.as_deref()?)
+        self.log_stream
+            .as_deref()
+            .and_then(function_name_of_stream)
+            .or_else(|| function_name_of_group(self.log_group.as_deref()?))
     }
 
-    /// Function version: the text between the last `[` and the following `]` of the log stream.
+    /// Function version: the bracketed version of the log stream (`…/[$LATEST]…`,
+    /// `…/<function>[7]…`).
     pub fn function_version(&self) -> Option<&str> {
         function_version_of_stream(self.log_stream.as_deref()?)
     }
+
+    /// Capacity provider (Lambda Managed Instances) whose system log group this batch comes
+    /// from: `/aws/lambda/capacity-provider/<name>`.
+    pub fn capacity_provider(&self) -> Option<&str> {
+        capacity_provider_of_group(self.log_group.as_deref()?)
+    }
 }
 
-/// `/aws/lambda/hello` → `hello`; anything not under `/aws/lambda/` → `None`.
+/// Prefix of the log groups Lambda creates.
+const LAMBDA_GROUP_PREFIX: &str = "/aws/lambda/";
+
+/// Prefix of the system log groups of Lambda Managed Instances' capacity providers.
+const CAPACITY_PROVIDER_GROUP_PREFIX: &str = "/aws/lambda/capacity-provider/";
+
+/// `/aws/lambda/hello` → `hello`. A group with more path segments under `/aws/lambda/` (such as
+/// a capacity provider's `/aws/lambda/capacity-provider/<name>`) is not a function's group
+/// (function names never hold a `/`), nor is anything outside `/aws/lambda/`: `None`.
 pub fn function_name_of_group(group: &str) -> Option<&str> {
-    let rest = group.strip_prefix("/aws/lambda/")?;
-    let name = rest.rsplit('/').next().unwrap_or(rest);
-    (!name.is_empty()).then_some(name)
+    let name = group.strip_prefix(LAMBDA_GROUP_PREFIX)?;
+    (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
-/// `2019/07/23/[$LATEST]9bc0…` → `$LATEST`; `…[76]…` → `76`.
+/// `/aws/lambda/capacity-provider/my-provider` → `my-provider` (the default log group of a
+/// Lambda Managed Instances capacity provider).
+pub fn capacity_provider_of_group(group: &str) -> Option<&str> {
+    let name = group.strip_prefix(CAPACITY_PROVIDER_GROUP_PREFIX)?;
+    (!name.is_empty() && !name.contains('/')).then_some(name)
+}
+
+/// The part of a Lambda log stream name after its `YYYY/MM/DD/` date, when it has one.
+fn after_stream_date(stream: &str) -> Option<&str> {
+    let b = stream.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let dated = digits(0..4)
+        && b.get(4) == Some(&b'/')
+        && digits(5..7)
+        && b.get(7) == Some(&b'/')
+        && digits(8..10)
+        && b.get(10) == Some(&b'/');
+    if dated {
+        stream.get(11..)
+    } else {
+        None
+    }
+}
+
+/// True for the characters of a Lambda function name (letters, digits, `-`, `_`).
+fn is_function_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The function named by a log stream of a custom log group,
+/// `YYYY/MM/DD/<function>[<version>]<id>` (`2026/10/08/tenner-notifier[$LATEST]22be…` →
+/// `tenner-notifier`); `None` for the streams of a function's own group
+/// (`YYYY/MM/DD/[<version>]<id>`) and for any other shape.
+pub fn function_name_of_stream(stream: &str) -> Option<&str> {
+    let rest = after_stream_date(stream)?;
+    let (name, after) = rest.split_once('[')?;
+    let valid = !name.is_empty() && name.chars().all(is_function_name_char);
+    (valid && after.contains(']')).then_some(name)
+}
+
+/// `2019/07/23/[$LATEST]9bc0…` → `$LATEST`; `…/[76]…` → `76`;
+/// `2026/10/08/tenner-notifier[$LATEST]22be…` → `$LATEST` (the bracket right after the date
+/// and function name, even when the documented `[<execution environment id>]` follows). A
+/// stream without the `YYYY/MM/DD/` date: the text between its last `[` and the next `]`.
 pub fn function_version_of_stream(stream: &str) -> Option<&str> {
-    let open = stream.rfind('[')?;
-    let rest = &stream[open + 1..];
+    let rest = match after_stream_date(stream) {
+        Some(rest) => {
+            let open = rest.find('[')?;
+            let (name, bracketed) = rest.split_at(open);
+            if !name.chars().all(is_function_name_char) {
+                return None;
+            }
+            bracketed.get(1..)?
+        }
+        None => stream.get(stream.rfind('[')? + 1..)?,
+    };
     let close = rest.find(']')?;
-    let v = &rest[..close];
+    let v = rest.get(..close)?;
     (!v.is_empty()).then_some(v)
 }
 
@@ -203,6 +277,20 @@ pub struct Report {
     pub error_type: Option<String>,
 }
 
+impl Report {
+    /// `attributes.faas.coldstart` of the report itself: `true` when it has an init duration,
+    /// or a restore duration (a SnapStart restore is that function's cold start); `false` when
+    /// it has a duration but neither; `None` for a report without even a duration (a
+    /// `platform.report` whose metrics are missing tells nothing).
+    pub fn cold_start(&self) -> Option<bool> {
+        if self.init_duration_ms.is_some() || self.restore_duration_ms.is_some() {
+            Some(true)
+        } else {
+            self.duration_ms.map(|_| false)
+        }
+    }
+}
+
 /// Details of platform lines other than REPORT (`attributes.aws.lambda.*`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct PlatformDetails {
@@ -316,7 +404,7 @@ pub struct ParsedLine<'a> {
     pub trace: Trace<'a>,
     /// Correlation ids.
     pub correlation: Option<Arc<Correlation>>,
-    /// Cold start flag stated by the line (Powertools `cold_start`, REPORT with Init Duration).
+    /// Cold start flag stated by the line (Powertools `cold_start`; REPORT: [`Report::cold_start`]).
     pub cold_start: Option<bool>,
     /// Error report.
     pub error: Option<Box<ErrorInfo>>,
@@ -345,7 +433,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn function_name_is_last_segment_of_lambda_group_only() {
+    fn function_name_is_the_one_segment_of_a_lambda_group_only() {
         assert_eq!(
             function_name_of_group("/aws/lambda/hello-devopsdays"),
             Some("hello-devopsdays")
@@ -363,6 +451,97 @@ mod tests {
     }
 
     #[test]
+    fn a_group_with_more_segments_under_aws_lambda_is_not_a_function() {
+        assert_eq!(
+            function_name_of_group("/aws/lambda/capacity-provider/my-capacity-provider"),
+            None
+        );
+        assert_eq!(function_name_of_group("/aws/lambda/a/b"), None);
+        assert_eq!(
+            capacity_provider_of_group("/aws/lambda/capacity-provider/my-capacity-provider"),
+            Some("my-capacity-provider")
+        );
+        assert_eq!(
+            capacity_provider_of_group("/aws/lambda/capacity-provider/"),
+            None
+        );
+        assert_eq!(
+            capacity_provider_of_group("/aws/lambda/capacity-provider"),
+            None
+        );
+        assert_eq!(capacity_provider_of_group("/aws/lambda/order-api"), None);
+        let batch = LogBatch {
+            log_group: Some(Cow::Borrowed(
+                "/aws/lambda/capacity-provider/my-capacity-provider",
+            )),
+            log_stream: Some(Cow::Borrowed("my-capacity-provider/managed-instances")),
+            ..LogBatch::default()
+        };
+        assert_eq!(batch.function_name(), None);
+        assert_eq!(batch.function_version(), None);
+        assert_eq!(batch.capacity_provider(), Some("my-capacity-provider"));
+    }
+
+    #[test]
+    fn custom_group_streams_name_their_function() {
+        // The documented form, with the execution environment id in brackets too.
+        let documented = "2025/11/20/checkout-api[$LATEST][0f1e2d3c4b5a69788796a5b4c3d2e1f0]";
+        assert_eq!(function_name_of_stream(documented), Some("checkout-api"));
+        assert_eq!(function_version_of_stream(documented), Some("$LATEST"));
+        // The captured form, without brackets around the id.
+        let captured = "2026/10/08/tenner-notifier[$LATEST]22be53a8cfde4e68b844f8ec293b2543";
+        assert_eq!(function_name_of_stream(captured), Some("tenner-notifier"));
+        assert_eq!(
+            function_name_of_stream("2025/11/20/billing_v2[12]ab"),
+            Some("billing_v2")
+        );
+        assert_eq!(
+            function_version_of_stream("2025/11/20/billing_v2[12]ab"),
+            Some("12")
+        );
+        for not_named in [
+            "2024/05/05/[$LATEST]abc",
+            "2024/05/05/no-brackets",
+            "2024/05/05/bad name[1]x",
+            "2024/05/05/unclosed[1",
+            "24/05/05/fn[1]x",
+            "my-capacity-provider/managed-instances",
+            "i-0123",
+            "",
+            "2024/05/0é/fn[1]x",
+        ] {
+            assert_eq!(function_name_of_stream(not_named), None, "{not_named}");
+        }
+    }
+
+    #[test]
+    fn the_stream_wins_over_the_group_when_it_names_a_function() {
+        let shared = |group: &'static str, stream: &'static str| LogBatch {
+            log_group: Some(Cow::Borrowed(group)),
+            log_stream: Some(Cow::Borrowed(stream)),
+            ..LogBatch::default()
+        };
+        let a = shared("my-app-logs", "2025/11/20/checkout-api[$LATEST]0f1e");
+        assert_eq!(a.function_name(), Some("checkout-api"));
+        assert_eq!(a.function_version(), Some("$LATEST"));
+        let b = shared("my-app-logs", "2025/11/20/billing[7]aa");
+        assert_eq!(
+            (b.function_name(), b.function_version()),
+            (Some("billing"), Some("7"))
+        );
+        let own = shared("/aws/lambda/order-api", "2024/05/05/[$LATEST]abc");
+        assert_eq!(own.function_name(), Some("order-api"));
+        let moved = shared("/aws/lambda/order-api", "2025/11/20/billing[3]aa");
+        assert_eq!(moved.function_name(), Some("billing"));
+        let other = shared("testLogGroup", "testLogStream");
+        assert_eq!(
+            (other.function_name(), other.function_version()),
+            (None, None)
+        );
+        assert_eq!(LogBatch::default().function_name(), None);
+    }
+
+    #[test]
     fn function_version_is_between_last_brackets() {
         assert_eq!(
             function_version_of_stream("2019/07/23/[$LATEST]9bc0"),
@@ -374,5 +553,7 @@ mod tests {
             Some("$LATEST")
         );
         assert_eq!(function_version_of_stream("i-0123"), None);
+        assert_eq!(function_version_of_stream("2024/05/05/[]abc"), None);
+        assert_eq!(function_version_of_stream("stream[9]x"), Some("9"));
     }
 }

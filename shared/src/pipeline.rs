@@ -285,6 +285,7 @@ impl Pipeline {
             log_stream: batch.log_stream.as_deref().filter(|s| !s.is_empty()),
             function_name: batch.function_name(),
             function_version: batch.function_version(),
+            capacity_provider: batch.capacity_provider(),
         };
         rs.events += batch.events.len();
         if let Some(group) = resource.log_group.filter(|g| self.is_own_log_group(g)) {

@@ -53,7 +53,17 @@ const LAMBDA_KEYS: &[&str] = &[
     "name",
     "state",
     "events",
+    "initialization_type",
 ];
+
+/// `got` is `want`, or absent when `want` is `null`.
+fn same_or_absent(got: Option<&Value>, want: &Value) -> bool {
+    if want.is_null() {
+        got.is_none()
+    } else {
+        got == Some(want)
+    }
+}
 
 fn num_eq(a: &Value, b: &Value) -> bool {
     match (a.as_f64(), b.as_f64()) {
@@ -199,16 +209,27 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                     fail("xray_trace_id (attributes.aws.xray.trace_id)", got, want);
                 }
             }
+            // `null` = absent, as for every resource key below.
             "function_name" => {
                 let got = get(doc, "resource.faas.name");
-                if got != Some(want) {
+                if !same_or_absent(got, want) {
                     fail("function_name (resource.faas.name)", got, want);
                 }
             }
             "version" => {
                 let got = get(doc, "resource.faas.version");
-                if got != Some(want) {
+                if !same_or_absent(got, want) {
                     fail("version (resource.faas.version)", got, want);
+                }
+            }
+            "capacity_provider" => {
+                let got = get(doc, "resource.aws.lambda.capacity_provider");
+                if !same_or_absent(got, want) {
+                    fail(
+                        "capacity_provider (resource.aws.lambda.capacity_provider)",
+                        got,
+                        want,
+                    );
                 }
             }
             "cold_start" => {
@@ -264,6 +285,18 @@ mod tests {
         assert_eq!(get(&doc, "x.y"), Some(&json!(2)));
         assert_eq!(get(&doc, "p.q.r"), Some(&json!(3)));
         assert_eq!(get(&doc, "a.b.d"), None);
+    }
+
+    #[test]
+    fn resource_keys_with_null_mean_absent() {
+        let doc = json!({"resource": {"aws": {"lambda": {"capacity_provider": "cp"}}}});
+        let ok = json!({"function_name": null, "version": null, "capacity_provider": "cp"});
+        assert!(check_document(&doc, &ok).is_empty());
+        let errs = check_document(
+            &doc,
+            &json!({"capacity_provider": null, "function_name": "f"}),
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
     }
 
     #[test]

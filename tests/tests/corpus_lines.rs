@@ -1,6 +1,7 @@
 //! Every line record of the corpus (`tests/fixtures/corpus/**/*.jsonl`) goes through the whole
-//! pipeline (as a one-event DATA_MESSAGE) and the resulting document and metric points are
-//! checked field by field against the record's `expect` oracle.
+//! pipeline (as a one-event DATA_MESSAGE, from the record's `log_group` / `log_stream` when it
+//! names them) and the resulting document and metric points are checked field by field against
+//! the record's `expect` oracle.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
@@ -39,19 +40,45 @@ struct Outcome {
     sink: CollectingSink,
 }
 
-fn run_line(message: &str, event_time: i64) -> Outcome {
+/// Where a record's line is logged: its `log_group` / `log_stream` when it names them (then the
+/// `FunctionName` dimension is on, as in the product's default configuration, so the oracle's
+/// metrics say which function the point is attributed to), else a neutral group and stream.
+struct Origin<'r> {
+    group: &'r str,
+    stream: &'r str,
+    function_dimension: bool,
+}
+
+impl<'r> Origin<'r> {
+    fn of(rec: &'r Value) -> Self {
+        match rec.get("log_group").and_then(Value::as_str) {
+            Some(group) => Origin {
+                group,
+                stream: rec["log_stream"].as_str().unwrap_or(""),
+                function_dimension: true,
+            },
+            None => Origin {
+                group: "corpus",
+                stream: "corpus-stream",
+                function_dimension: false,
+            },
+        }
+    }
+}
+
+fn run_line(message: &str, event_time: i64, origin: &Origin<'_>) -> Outcome {
     let payload = json!({
         "messageType": "DATA_MESSAGE",
         "owner": "123456789012",
-        "logGroup": "corpus",
-        "logStream": "corpus-stream",
+        "logGroup": origin.group,
+        "logStream": origin.stream,
         "subscriptionFilters": ["shiplog"],
         "logEvents": [{"id": "1", "timestamp": event_time, "message": message}],
     });
     let config = PipelineConfig {
         metrics: MetricDefaults {
             namespace: DEFAULT_NAMESPACE.to_owned(),
-            function_dimension: false,
+            function_dimension: origin.function_dimension,
         },
         ..PipelineConfig::default()
     };
@@ -145,7 +172,7 @@ fn check_file(rel: &str) {
             expect["metrics"] = referenced["expect"]["metrics"].clone();
         }
         let t = event_ms(&expect);
-        let out = run_line(message, t);
+        let out = run_line(message, t, &Origin::of(rec));
         let mut errs = Vec::new();
         if out.docs.len() != 1 {
             errs.push(format!("want 1 document, got {}", out.docs.len()));
@@ -203,4 +230,5 @@ corpus_file_tests! {
     monitoring_lines_match_oracles => "05-monitoring/monitoring-lines.jsonl",
     bad_lines_match_oracles => "08-bad-inputs/lines-bad.jsonl",
     bad_monitoring_lines_match_oracles => "08-bad-inputs/monitoring-bad.jsonl",
+    log_group_lines_match_oracles => "06-subscription/log-groups.jsonl",
 }

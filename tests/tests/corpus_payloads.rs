@@ -309,6 +309,59 @@ fn kinesis_raw_record_is_one_line_stamped_with_arrival_time() {
 }
 
 #[test]
+fn kinesis_plain_json_payload_is_read_like_a_decoded_payload() {
+    let r = run("06-subscription/kinesis/functionbeat-kinesis-plain-json.json");
+    let outcomes: Vec<_> = r.sink.records.iter().map(|s| s.outcome).collect();
+    assert_eq!(outcomes, [RecordOutcome::Data, RecordOutcome::Data]);
+    let ids: Vec<&str> = r
+        .sink
+        .documents
+        .iter()
+        .map(|(_, id, _)| id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "34933589873972040308280302318523185960554189168873242624",
+            "34933589873994341053478832941664721678826837530379223041",
+            "34933589874016641798677363564806257397099485891885203458",
+            "shardId-000000000000:12346",
+        ]
+    );
+    let bodies: Vec<_> = r
+        .field("body")
+        .into_iter()
+        .map(|b| b.and_then(Value::as_str))
+        .collect();
+    assert_eq!(
+        bodies[..3],
+        [
+            Some("Test event 3"),
+            Some("Test event 4"),
+            Some("This message also contains an Error")
+        ]
+    );
+    let groups = r.field("resource.aws.log.group.names");
+    assert!(
+        groups[..3]
+            .iter()
+            .all(|g| *g == Some(&Value::from("testem"))),
+        "{groups:?}"
+    );
+    assert_eq!(
+        get(r.docs()[0], "resource.cloud.account.id"),
+        Some(&Value::from("079709761152"))
+    );
+    // The second record is a JSON log line, not a payload: one raw line, as before.
+    assert!(groups[3].is_none());
+    assert_eq!(
+        get(r.docs()[3], "@timestamp").unwrap(),
+        "2019-08-22T12:19:08.500Z"
+    );
+    assert!(r.reasons().is_empty(), "{:?}", r.reasons());
+}
+
+#[test]
 fn kinesis_control_record_is_skipped_without_failing_the_batch() {
     let r = run("06-subscription/kinesis/kinesis-data-plus-control.json");
     let outcomes: Vec<_> = r.sink.records.iter().map(|s| s.outcome).collect();

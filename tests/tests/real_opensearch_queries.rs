@@ -702,10 +702,12 @@ fn promised_selection(id: &str) -> Option<fn(&Value) -> bool> {
                 || body.contains("Task timed out")
                 || (is_report(d) && lambda_status(d) == "timeout")
         },
-        // "REPORT lines with an init duration."
-        "shiplog-vis-cold-starts" => {
-            |d| is_report(d) && at(d, "attributes.aws.lambda.init_duration_ms").is_some()
-        }
+        // "REPORT lines with an init or a restore (SnapStart) duration."
+        "shiplog-vis-cold-starts" => |d| {
+            is_report(d)
+                && (at(d, "attributes.aws.lambda.init_duration_ms").is_some()
+                    || at(d, "attributes.aws.lambda.restore_duration_ms").is_some())
+        },
         // Duration, memory and cost: "from REPORT lines".
         "shiplog-vis-duration"
         | "shiplog-vis-duration-over-time"

@@ -74,6 +74,16 @@ struct KinesisDataWire<'a> {
     arrival_seconds: JsonScalar<'a>,
 }
 
+/// The keys that make a JSON object a subscription payload (what [`decode_input`] accepts as an
+/// already-decoded input), for a Kinesis record whose data is not gzip.
+#[derive(Deserialize)]
+struct PayloadKeysWire {
+    #[serde(rename = "messageType")]
+    message_type: Option<IgnoredAny>,
+    #[serde(rename = "logEvents")]
+    log_events: Option<IgnoredAny>,
+}
+
 /// One element of a Firehose transformation event's `records`.
 #[derive(Deserialize)]
 struct FirehoseRecordWire<'a> {
@@ -214,7 +224,9 @@ fn decode_kinesis<'a>(
     })
 }
 
-/// One Kinesis record: gzip data is a payload, any other data one raw line.
+/// One Kinesis record: gzip data is a payload, and so is a plain (uncompressed) subscription
+/// payload JSON (producers that forward decoded payloads, or a stream fed by hand); any other
+/// data is one raw line.
 fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'a> {
     let record = match slot {
         Slot::Object(record) => record,
@@ -259,6 +271,7 @@ fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'
     };
     let content = match decode_base64(&data) {
         Ok(bytes) if is_gzip(&bytes) => RecordContent::Gzip(bytes),
+        Ok(bytes) if is_plain_payload(&bytes, cap) => payload_from_bytes(bytes, cap),
         Ok(bytes) => raw_line(
             bytes,
             record.event_id,
@@ -269,6 +282,16 @@ fn kinesis_record<'a>(slot: Slot<KinesisRecordWire<'_>>, cap: usize) -> Record<'
         Err(rejection) => RecordContent::Rejected(rejection),
     };
     with_record_id(sequence_number, content)
+}
+
+/// True when non-gzip Kinesis data is a whole subscription payload: a JSON object (within the
+/// size cap) with `messageType` or `logEvents`, the test [`decode_input`] applies to an
+/// already-decoded input. A JSON log line (`{"level":"info",…}`) or broken JSON stays a raw line.
+fn is_plain_payload(bytes: &[u8], cap: usize) -> bool {
+    starts_like_object(bytes)
+        && bytes.len() <= cap
+        && serde_json::from_slice::<PayloadKeysWire>(bytes)
+            .is_ok_and(|keys| keys.message_type.is_some() || keys.log_events.is_some())
 }
 
 /// A Kinesis record whose data is not gzip: one raw text line, identified by the `eventID` (else
@@ -664,6 +687,77 @@ mod tests {
         );
         assert_eq!(arrival.0, 1_568_069_911_564);
         assert!(text.starts_with("MONITORING|42.0|"), "{text}");
+    }
+
+    #[test]
+    fn kinesis_plain_json_payload_decodes_like_an_already_decoded_one() {
+        let input = read("06-subscription/kinesis/functionbeat-kinesis-plain-json.json");
+        let expected: Value = serde_json::from_slice(&read(
+            "06-subscription/kinesis/functionbeat-kinesis-plain-json.decoded.json",
+        ))
+        .unwrap();
+        let decoded = decode_input(&input, &limits()).unwrap();
+        assert_eq!(decoded.source, Source::Kinesis);
+        let [payload_record, line_record] = decoded.records.as_slice() else {
+            panic!("two records")
+        };
+        assert_eq!(payload_record.record_id.as_deref(), Some("12345"));
+        let actual: Value = serde_json::from_slice(payload(payload_record)).unwrap();
+        assert_eq!(actual, expected);
+        assert_message_matches(payload(payload_record), &expected, "functionbeat");
+        // A JSON log line is not a subscription payload: still one raw line.
+        assert_eq!(line_record.record_id.as_deref(), Some("12346"));
+        let RecordContent::RawLine { id, text, .. } = &line_record.content else {
+            panic!("expected a raw line, got {:?}", line_record.content)
+        };
+        assert_eq!(id, "shardId-000000000000:12346");
+        assert!(text.starts_with(r#"{"level":"info""#), "{text}");
+    }
+
+    #[test]
+    fn kinesis_plain_data_is_a_payload_only_when_it_is_a_whole_subscription_object() {
+        /// What the one record of a Kinesis event carrying `data` becomes.
+        fn outcome(data: &[u8], cap: usize) -> String {
+            let limits = Limits {
+                max_decompressed_bytes: cap,
+                ..Limits::default()
+            };
+            let input = format!(
+                r#"{{"Records":[{{"kinesis":{{"data":"{}","sequenceNumber":"9","approximateArrivalTimestamp":1.5}},"eventID":"e"}}]}}"#,
+                b64(data)
+            );
+            let decoded = decode_input(input.as_bytes(), &limits).unwrap();
+            match &decoded.records[0].content {
+                RecordContent::Payload(p) => format!("payload {}", String::from_utf8_lossy(p)),
+                RecordContent::RawLine { .. } => "raw line".to_owned(),
+                RecordContent::Rejected(r) => format!("rejected {:?}", r.reason),
+                RecordContent::Gzip(_) => "gzip".to_owned(),
+            }
+        }
+        for payload_json in [
+            r#"{"messageType":"CONTROL_MESSAGE","logEvents":[]}"#,
+            r#" {"owner":"1","logEvents":[{"id":"1","timestamp":1,"message":"m"}]}"#,
+        ] {
+            assert_eq!(
+                outcome(payload_json.as_bytes(), 1024),
+                format!("payload {payload_json}")
+            );
+        }
+        for raw in [
+            r#"{"level":"info","message":"x"}"#,
+            r#"{"messageType":"DATA_MESSAGE","logEvents":["#,
+            r#"{"messageType":1,"messageType":2}"#,
+            "[1,2]",
+            "MONITORING|1|Count|n|ns",
+        ] {
+            assert_eq!(outcome(raw.as_bytes(), 1024), "raw line", "{raw}");
+        }
+        // Over the cap: the record is rejected, as a gzip'd payload over the cap would be.
+        let big = br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#;
+        assert_eq!(
+            outcome(big, 8),
+            format!("rejected {:?}", RejectReason::DecompressedTooLarge)
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Two stages, so that a payload's events can borrow from its decompressed bytes:
 //! 1. [`decode_input`]: the Lambda event envelope → [`Record`]s, each a decompressed payload, a
 //!    still-gzip'd payload (a record of a Kinesis or Firehose batch, decompressed when its turn
-//!    comes: [`gunzip_content`]), a raw text line (Kinesis record that is not gzip)
+//!    comes: [`gunzip_content`]), a raw text line (Kinesis record that is neither gzip nor a plain subscription payload JSON)
 //!    or a rejection. Handles CloudWatch Logs `{"awslogs":{"data":…}}`, Kinesis
 //!    `Records[].kinesis.data`, Firehose `records[].data` and an already-decoded
 //!    DATA_MESSAGE/CONTROL_MESSAGE JSON. base64 → gunzip (multi-member, capped).
@@ -66,7 +66,8 @@ pub enum RecordContent<'a> {
     /// of base64, ≈ 10× that decompressed) is never decompressed all at once: each record is,
     /// when it is processed ([`gunzip_content`]).
     Gzip(Vec<u8>),
-    /// A Kinesis record whose data is not gzip: one raw log line.
+    /// A Kinesis record whose data is neither gzip nor a subscription payload JSON: one raw
+    /// log line.
     RawLine {
         /// Id for the document: the Kinesis `eventID` (else the sequence number).
         id: String,

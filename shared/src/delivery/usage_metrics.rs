@@ -282,8 +282,8 @@ mod tests {
         let reports = oracle_reports();
         assert_eq!(
             reports.len(),
-            14,
-            "10 text REPORT lines and 4 platform.report records"
+            16,
+            "12 text REPORT lines and 4 platform.report records"
         );
         for (id, _, report) in &reports {
             let points = usage().points(report, "order-api", T);

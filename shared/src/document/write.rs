@@ -203,6 +203,11 @@ impl ResourceView<'_> {
         if let Some(aws) = &self.aws {
             let mut a = Obj::open(o.key(k!("aws")));
             aws.log.write_json(a.key(k!("log")));
+            if let Some(lambda) = &aws.lambda {
+                let mut l = Obj::open(a.key(k!("lambda")));
+                l.str(k!("capacity_provider"), lambda.capacity_provider);
+                l.close();
+            }
             a.close();
         }
         if let Some(service) = &self.service {
@@ -487,6 +492,7 @@ mod tests {
             log_stream: Some("2025/11/20/[$LATEST]abc"),
             function_name: Some("order-api"),
             function_version: Some("$LATEST"),
+            capacity_provider: Some("provider \"one\""),
         };
         let empty = BatchResource::default();
         let (full_json, empty_json) = (ResourceJson::new(&full), ResourceJson::new(&empty));

@@ -111,10 +111,7 @@ fn platform_record(mut obj: Object) -> ParsedLine<'static> {
         json: true,
         fields: (!fields.is_empty()).then(|| Entries::from(fields)),
         trace,
-        cold_start: report
-            .as_ref()
-            .and_then(|r| r.init_duration_ms)
-            .map(|_| true),
+        cold_start: report.as_ref().and_then(Report::cold_start),
         report: report.map(Box::new),
         platform: (details != PlatformDetails::default()).then(|| Box::new(details)),
         origin: origin.map(Box::new),
@@ -656,12 +653,26 @@ mod tests {
         }
         if let Some(report) = e.get("report") {
             oracle::check_report(id, &line, report);
-            let cold = line
-                .report
-                .as_deref()
-                .and_then(|r| r.init_duration_ms)
-                .map(|_| true);
+            // An init or restore duration: a cold start; a duration without either: warm.
+            let numbers = line.report.as_deref().cloned().unwrap_or_default();
+            let cold = if numbers
+                .init_duration_ms
+                .or(numbers.restore_duration_ms)
+                .is_some()
+            {
+                Some(true)
+            } else {
+                numbers.duration_ms.map(|_| false)
+            };
             assert_eq!(line.cold_start, cold, "{id}: cold_start");
+        } else {
+            assert_eq!(
+                line.cold_start, None,
+                "{id}: only reports state a cold start"
+            );
+        }
+        if let Some(want) = e.get("cold_start") {
+            assert_eq!(line.cold_start, want.as_bool(), "{id}: cold_start oracle");
         }
         oracle::check_platform_details(id, &line, e);
     }
@@ -669,7 +680,7 @@ mod tests {
     #[test]
     fn every_platform_event_record_matches_its_oracle() {
         let all = records(PLATFORM_EVENTS_JSONL);
-        assert_eq!(all.len(), 11);
+        assert_eq!(all.len(), 13);
         for r in &all {
             check_record(r);
         }
@@ -698,6 +709,8 @@ mod tests {
             "jsonfmt-09-start-with-tracing",
             "jsonfmt-10-init-report",
             "jsonfmt-11-logs-dropped",
+            "jsonfmt-12-restore-report",
+            "jsonfmt-13-init-report-status",
         ];
         for id in platform_ids {
             check_record(&record(PLATFORM_EVENTS_JSONL, id));
@@ -783,6 +796,52 @@ mod tests {
         let line = from_object(parse_object(bare, 64).unwrap()).unwrap();
         assert_eq!(line.kind, Kind::Report);
         assert_eq!(*line.report.unwrap(), Report::default());
+    }
+
+    #[test]
+    fn platform_report_coldstart_follows_its_init_and_restore_durations() {
+        let cold = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-03-report-cold");
+        assert_eq!(cold.cold_start, Some(true), "initDurationMs");
+        let restored = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-06-report-snapstart-spaces");
+        assert_eq!(
+            restored.cold_start,
+            Some(true),
+            "restoreDurationMs (SnapStart)"
+        );
+        let warm = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-05-report-partial-metrics");
+        assert_eq!(
+            warm.cold_start,
+            Some(false),
+            "a duration, neither init nor restore"
+        );
+    }
+
+    #[test]
+    fn restore_and_init_reports_map_every_documented_key() {
+        let restore = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-12-restore-report");
+        assert_eq!(restore.kind, Kind::RestoreReport);
+        assert_eq!(restore.cold_start, None);
+        let d = restore.platform.as_deref().unwrap();
+        assert_eq!(d.restore_duration_ms, Some(15.19));
+        assert_eq!(d.status.as_deref(), Some("success"));
+        let fields = restore.fields.clone().unwrap().into_map();
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["spans"]);
+        let failed = r#"{"time":"2024-01-01T00:00:00Z","type":"platform.restoreReport","record":{"status":"error","errorType":"Runtime.ExitError","metrics":{"durationMs":9.5}}}"#;
+        let line = from_object(parse_object(failed, 64).unwrap()).unwrap();
+        let d = line.platform.as_deref().unwrap();
+        assert_eq!(d.error_type.as_deref(), Some("Runtime.ExitError"));
+        assert_eq!(
+            line.body,
+            "RESTORE_REPORT Restore Duration: 9.5 ms\tStatus: error\tError Type: Runtime.ExitError"
+        );
+        assert_eq!(line.fields, None, "everything in the record is mapped");
+        let init = parse_id(PLATFORM_EVENTS_JSONL, "jsonfmt-13-init-report-status");
+        let d = init.platform.as_deref().unwrap();
+        assert_eq!(d.init_duration_ms, Some(125.33));
+        assert_eq!(d.status.as_deref(), Some("success"));
+        assert_eq!(d.phase.as_deref(), Some("init"));
+        assert_eq!(d.initialization_type.as_deref(), Some("on-demand"));
+        assert_eq!(init.cold_start, None);
     }
 
     #[test]

@@ -135,7 +135,7 @@ fn parse_report(msg: &str) -> Option<ParsedLine<'_>> {
     report.duration_ms?;
     let mut line = platform_line(msg, Kind::Report);
     line.request_id = Some(Cow::Borrowed(request_id));
-    line.cold_start = report.init_duration_ms.map(|_| true);
+    line.cold_start = report.cold_start();
     line.report = Some(Box::new(report));
     line.trace = trace;
     Some(line)
@@ -556,7 +556,7 @@ mod tests {
     #[test]
     fn every_platform_corpus_record_matches_its_oracle() {
         let all = records(PLATFORM_JSONL);
-        assert_eq!(all.len(), 31);
+        assert_eq!(all.len(), 33);
         for r in &all {
             check_record(r);
         }
@@ -596,6 +596,8 @@ mod tests {
             "plat-28-unknown-application-error",
             "plat-29-invalid-entrypoint",
             "plat-30-extension-text-line",
+            "plat-31-report-snapstart-restore-cold",
+            "plat-32-report-warm-after-restore",
         ];
         for id in ids {
             check_record(&record(PLATFORM_JSONL, id));
@@ -623,13 +625,45 @@ mod tests {
         );
         assert_eq!(line.trace.segment_id.as_deref(), Some("5ff79d2a06b82ad6"));
         assert_eq!(line.trace.sampled, Some(true));
-        assert_eq!(line.cold_start, None);
+        assert_eq!(
+            line.cold_start,
+            Some(false),
+            "no Init Duration: a warm start"
+        );
     }
 
     #[test]
     fn report_with_init_duration_is_a_cold_start() {
         let r = record(PLATFORM_JSONL, "plat-08-report-spaces-double");
         assert_eq!(parse_record(&r).unwrap().cold_start, Some(true));
+    }
+
+    #[test]
+    fn report_coldstart_is_true_with_an_init_or_a_restore_and_false_without() {
+        let cold = record(PLATFORM_JSONL, "plat-31-report-snapstart-restore-cold");
+        let line = parse_record(&cold).unwrap();
+        assert_eq!(line.cold_start, Some(true), "a SnapStart restore");
+        let report = line.report.unwrap();
+        assert_eq!(report.restore_duration_ms, Some(511.25));
+        assert_eq!(report.billed_restore_duration_ms, Some(303.0));
+        assert_eq!(report.init_duration_ms, None);
+        let warm = record(PLATFORM_JSONL, "plat-32-report-warm-after-restore");
+        assert_eq!(parse_record(&warm).unwrap().cold_start, Some(false));
+        let init = parse(
+            "REPORT RequestId: a\tDuration: 1 ms\tBilled Duration: 2 ms\tInit Duration: 3 ms",
+        )
+        .unwrap();
+        assert_eq!(init.cold_start, Some(true));
+        // Only REPORT lines state it: START, END, INIT_REPORT and RESTORE_REPORT do not.
+        for id in [
+            "plat-01-start-latest",
+            "plat-03-end",
+            "plat-20-restore-report",
+            "plat-21-init-report-error",
+        ] {
+            let line = parse_record(&record(PLATFORM_JSONL, id)).unwrap();
+            assert_eq!(line.cold_start, None, "{id}");
+        }
     }
 
     #[test]

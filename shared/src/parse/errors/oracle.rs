@@ -353,6 +353,7 @@ pub(crate) fn check_platform_details(id: &str, line: &ParsedLine<'_>, expect: &M
         ("error_type", &details.error_type),
         ("name", &details.name),
         ("state", &details.state),
+        ("initialization_type", &details.initialization_type),
     ];
     for (key, got) in strings {
         if let Some(want) = expect.get(key) {
