@@ -197,10 +197,7 @@ fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
     if body.len() <= max {
         return (Cow::Borrowed(body), None);
     }
-    let mut cut = max.saturating_sub(TRUNCATION_MARKER.len());
-    while cut > 0 && !body.is_char_boundary(cut) {
-        cut -= 1;
-    }
+    let cut = body.floor_char_boundary(max.saturating_sub(TRUNCATION_MARKER.len()));
     let mut s = String::with_capacity(cut + TRUNCATION_MARKER.len());
     s.push_str(body.get(..cut).unwrap_or(""));
     s.push_str(TRUNCATION_MARKER);
