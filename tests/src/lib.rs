@@ -16,6 +16,8 @@ pub fn corpus_path(rel: &str) -> PathBuf {
 }
 
 pub mod fake_opensearch;
+pub mod inputs;
+pub mod json_paths;
 pub mod moto;
 pub mod oracle;
 pub mod real_opensearch;

@@ -6,6 +6,7 @@
 use serde_json::Value;
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::CollectingSink;
+use shiplog_tests::json_paths::leaf_paths;
 use shiplog_tests::{corpus_path, repo_root};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,24 +24,6 @@ fn declared() -> (BTreeSet<String>, Vec<String>) {
         }
     }
     (exact, prefixes)
-}
-
-fn leaf_paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, child) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                leaf_paths(child, &p, out);
-            }
-        }
-        _ => {
-            out.insert(prefix.to_owned());
-        }
-    }
 }
 
 fn documents_of(path: &Path) -> Vec<Value> {

@@ -9,6 +9,7 @@
 // Test-only crate: lets the helpers below use the test allowances of clippy.toml.
 #![cfg(test)]
 
+use shiplog_tests::json_paths::mapped_leaves;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -1174,21 +1175,6 @@ fn field_allowed(fields: &[String], name: &str) -> bool {
         Some(root) => name == root || name.strip_prefix(root).is_some_and(|r| r.starts_with('.')),
         None => f == name,
     })
-}
-
-/// (dotted name, mapping type) of every leaf in an OpenSearch `properties` tree.
-fn mapped_leaves(properties: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
-    for (name, spec) in properties.as_object().into_iter().flatten() {
-        let dotted = format!("{prefix}{name}");
-        if let Some(children) = spec.get("properties") {
-            mapped_leaves(children, &format!("{dotted}."), out);
-        } else {
-            let kind = spec["type"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{dotted}: no type"));
-            out.insert(dotted, kind.to_owned());
-        }
-    }
 }
 
 #[test]

@@ -19,65 +19,14 @@ use shiplog_adapters::opensearch::{
 use shiplog_tests::fake_opensearch::{
     FakeAuth, FakeOpenSearch, Faults, TEST_ACCESS_KEY, TEST_REGION, TEST_SECRET_KEY,
 };
+use shiplog_tests::inputs::delivery_inputs;
 use shiplog_tests::moto::MotoServer;
-use shiplog_tests::{corpus_path, repo_root};
+use shiplog_tests::repo_root;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 type Key = (String, String);
-
-/// Every input: samples/ and the corpus's whole Lambda events (not the decoded copies, which
-/// repeat the same event ids).
-fn inputs() -> Vec<PathBuf> {
-    let mut dirs = vec![repo_root().join("samples")];
-    for d in [
-        "06-subscription/lambda-event",
-        "06-subscription/kinesis",
-        "06-subscription/firehose",
-        "04-multiline/split-across-events/lambda-event",
-    ] {
-        dirs.push(corpus_path(d));
-    }
-    let mut files = Vec::new();
-    for dir in dirs {
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "json") {
-                    files.push(p);
-                }
-            }
-        }
-    }
-    files.sort();
-    without_repeated_ids(files)
-}
-
-/// Drops inputs that repeat event ids of earlier inputs (the corpus holds some payloads in two
-/// shapes, e.g. as a Lambda event and inside a Kinesis record), so that every expected document
-/// has one source. Redelivery is tested explicitly.
-fn without_repeated_ids(files: Vec<PathBuf>) -> Vec<PathBuf> {
-    let mut seen = BTreeSet::new();
-    files
-        .into_iter()
-        .filter(|f| {
-            let mut probe = CollectingSink::new("shiplog");
-            let _ = Pipeline::new(PipelineConfig::default())
-                .process_input(&std::fs::read(f).unwrap(), &mut probe);
-            let ids: Vec<String> = probe.documents.into_iter().map(|(_, id, _)| id).collect();
-            let unique: BTreeSet<&String> = ids.iter().collect();
-            if unique.len() != ids.len() || ids.iter().any(|id| seen.contains(id)) {
-                return false;
-            }
-            seen.extend(ids);
-            true
-        })
-        .collect()
-}
 
 /// The chunks to send and what OpenSearch should end up holding: (index, id) → source.
 struct Batch {
@@ -100,7 +49,7 @@ fn batch_with_ids(limits: ChunkLimits, document_ids: bool) -> Batch {
     let mut p2 = Pipeline::new(PipelineConfig::default());
     let mut builder = BulkBodyBuilder::new("shiplog", limits).with_document_ids(document_ids);
     let mut collected = CollectingSink::new("shiplog");
-    for path in inputs() {
+    for path in delivery_inputs() {
         let bytes = std::fs::read(&path).unwrap();
         let _ = p1.process_input(&bytes, &mut builder);
         let _ = p2.process_input(&bytes, &mut collected);
@@ -1080,7 +1029,7 @@ fn replay_to_opensearch_ships_samples_through_the_same_delivery() {
     assert_eq!(shiplog_cli::run(cli), shiplog_cli::EXIT_OK);
     let mut pipeline = Pipeline::new(PipelineConfig::default());
     let mut collected = CollectingSink::new("shiplog");
-    let mut files: Vec<PathBuf> = inputs()
+    let mut files: Vec<PathBuf> = delivery_inputs()
         .into_iter()
         .filter(|p| p.starts_with(&samples))
         .collect();

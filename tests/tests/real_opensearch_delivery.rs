@@ -28,11 +28,12 @@ use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_adapters::opensearch::{
     ship, Auth, Delivery, DeliveryOptions, OpenSearchClient, TemplateStatus,
 };
+use shiplog_tests::inputs::delivery_inputs;
+use shiplog_tests::json_paths::{leaf_paths, mapped_leaves};
 use shiplog_tests::moto::MotoServer;
 use shiplog_tests::real_opensearch::RealOpenSearch;
-use shiplog_tests::{cloudwatch_logs_event, corpus_path, repo_root};
+use shiplog_tests::{cloudwatch_logs_event, repo_root};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -52,42 +53,9 @@ const MAX_TERM_BYTES: usize = 32_766;
 fn corpus_inputs() -> &'static [Vec<u8>] {
     static INPUTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     INPUTS.get_or_init(|| {
-        let mut dirs = vec![repo_root().join("samples")];
-        for d in [
-            "06-subscription/lambda-event",
-            "06-subscription/kinesis",
-            "06-subscription/firehose",
-            "04-multiline/split-across-events/lambda-event",
-        ] {
-            dirs.push(corpus_path(d));
-        }
-        let mut files: Vec<PathBuf> = Vec::new();
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "json") {
-                    files.push(p);
-                }
-            }
-        }
-        files.sort();
-        let mut seen = BTreeSet::new();
-        files
+        delivery_inputs()
             .into_iter()
             .map(|f| std::fs::read(f).unwrap())
-            .filter(|bytes| {
-                let mut probe = CollectingSink::new("probe");
-                let _ = Pipeline::new(PipelineConfig::default()).process_input(bytes, &mut probe);
-                let ids: Vec<String> = probe.documents.into_iter().map(|(_, id, _)| id).collect();
-                let unique: BTreeSet<&String> = ids.iter().collect();
-                if unique.len() != ids.len() || ids.iter().any(|id| seen.contains(id)) {
-                    return false;
-                }
-                seen.extend(ids);
-                true
-            })
             .collect()
     })
 }
@@ -451,40 +419,6 @@ async fn cleanup(os: &RealOpenSearch, prefix: &str) {
 }
 
 // ------------------------------------------------------------------------------- mapping
-
-/// (dotted name, mapping type) of every leaf of a `properties` tree.
-fn mapped_leaves(properties: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
-    for (name, spec) in properties.as_object().into_iter().flatten() {
-        let dotted = format!("{prefix}{name}");
-        if let Some(children) = spec.get("properties") {
-            mapped_leaves(children, &format!("{dotted}."), out);
-        } else {
-            let kind = spec["type"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{dotted}: no type in {spec}"));
-            out.insert(dotted, kind.to_owned());
-        }
-    }
-}
-
-/// Leaf paths of a document (arrays and scalars are leaves).
-fn leaf_paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, child) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                leaf_paths(child, &p, out);
-            }
-        }
-        _ => {
-            out.insert(prefix.to_owned());
-        }
-    }
-}
 
 /// fields.txt: one dotted field per line; `x.*` = any key under the object `x`.
 fn fields_txt() -> BTreeSet<String> {

@@ -1053,6 +1053,16 @@ mod tests {
         )
     }
 
+    /// Reconciles `/aws/lambda/a` under the default test configuration through `client`.
+    async fn reconcile_group_a(client: aws_sdk_cloudwatchlogs::Client) -> GroupResult {
+        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
+        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
+        Reconciler::new(&logs, &cfg)
+            .reconcile_group(&group("/aws/lambda/a"), false)
+            .await
+            .unwrap()
+    }
+
     /// As in production ([`crate::deps::logs_client`]): our retry layer is the only one.
     fn no_sdk_retry(
         builder: aws_sdk_cloudwatchlogs::config::Builder,
@@ -1123,12 +1133,7 @@ mod tests {
             [&describe, &put],
             no_sdk_retry
         );
-        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
-        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
-        let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&group("/aws/lambda/a"), false)
-            .await
-            .unwrap();
+        let result = reconcile_group_a(client).await;
         let GroupOutcome::SkippedNoSlot { existing } = &result.outcome else {
             panic!("{:?}", result.outcome);
         };
@@ -1174,12 +1179,7 @@ mod tests {
             [&describe, &put],
             no_sdk_retry
         );
-        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
-        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
-        let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&group("/aws/lambda/a"), false)
-            .await
-            .unwrap();
+        let result = reconcile_group_a(client).await;
         assert_eq!(result.outcome, GroupOutcome::Subscribed);
         assert_eq!((describe.num_calls(), put.num_calls()), (2, 2));
     }
@@ -1196,12 +1196,7 @@ mod tests {
             [&describe, &put],
             no_sdk_retry
         );
-        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
-        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
-        let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&group("/aws/lambda/a"), false)
-            .await
-            .unwrap();
+        let result = reconcile_group_a(client).await;
         let GroupOutcome::Failed { error } = &result.outcome else {
             panic!("{:?}", result.outcome);
         };
@@ -1351,12 +1346,7 @@ mod tests {
             [&describe, &put],
             no_sdk_retry
         );
-        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
-        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
-        let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&group("/aws/lambda/a"), false)
-            .await
-            .unwrap();
+        let result = reconcile_group_a(client).await;
         assert_eq!(result.outcome, GroupOutcome::Subscribed);
         assert_eq!((describe.num_calls(), put.num_calls()), (3, 2));
     }
@@ -1374,12 +1364,7 @@ mod tests {
             [&describe],
             no_sdk_retry
         );
-        let cfg = config("arn:aws:lambda:us-east-1:1:function:shiplog-ship-logs", &[]);
-        let logs = LogsAdapter::new(client, cfg.rate_per_second, cfg.retry);
-        let result = Reconciler::new(&logs, &cfg)
-            .reconcile_group(&group("/aws/lambda/a"), false)
-            .await
-            .unwrap();
+        let result = reconcile_group_a(client).await;
         let GroupOutcome::Failed { error } = &result.outcome else {
             panic!("{:?}", result.outcome);
         };
