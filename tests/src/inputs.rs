@@ -19,10 +19,10 @@ const CORPUS_EVENT_DIRS: [&str; 4] = [
     "04-multiline/split-across-events/lambda-event",
 ];
 
-/// Every `*.json` under `samples/` and [`CORPUS_EVENT_DIRS`], in path order, without an input
-/// that repeats event ids of an earlier one (the corpus holds some payloads in two shapes, e.g.
-/// as a Lambda event and inside a Kinesis record), so that every expected document has one
-/// source. Redelivery is tested explicitly.
+/// Every `*.json` under `samples/` and the corpus folders of whole Lambda events, in path
+/// order, without an input that repeats event ids of an earlier one (the corpus holds some
+/// payloads in two shapes, e.g. as a Lambda event and inside a Kinesis record), so that every
+/// expected document has one source. Redelivery is tested explicitly.
 pub fn delivery_inputs() -> Vec<PathBuf> {
     let mut stack = vec![repo_root().join("samples")];
     stack.extend(CORPUS_EVENT_DIRS.iter().map(|d| corpus_path(d)));
