@@ -109,10 +109,18 @@ fn is_function_name_char(c: char) -> bool {
 /// `tenner-notifier`); `None` for the streams of a function's own group
 /// (`YYYY/MM/DD/[<version>]<id>`) and for any other shape.
 pub fn function_name_of_stream(stream: &str) -> Option<&str> {
-    let rest = after_stream_date(stream)?;
-    let (name, after) = rest.split_once('[')?;
-    let valid = !name.is_empty() && name.chars().all(is_function_name_char);
-    (valid && after.contains(']')).then_some(name)
+    let (name, after) = dated_stream_name(stream)?;
+    (!name.is_empty() && after.contains(']')).then_some(name)
+}
+
+/// A dated Lambda log stream `YYYY/MM/DD/<name>[…` split at its first `[`: the function name
+/// before it (empty in a function's own group) and the text after it; `None` when the stream
+/// is not dated or the name holds a character no function name has.
+fn dated_stream_name(stream: &str) -> Option<(&str, &str)> {
+    let (name, after) = after_stream_date(stream)?.split_once('[')?;
+    name.chars()
+        .all(is_function_name_char)
+        .then_some((name, after))
 }
 
 /// `2019/07/23/[$LATEST]9bc0…` → `$LATEST`; `…/[76]…` → `76`;
@@ -121,14 +129,7 @@ pub fn function_name_of_stream(stream: &str) -> Option<&str> {
 /// stream without the `YYYY/MM/DD/` date: the text between its last `[` and the next `]`.
 pub fn function_version_of_stream(stream: &str) -> Option<&str> {
     let rest = match after_stream_date(stream) {
-        Some(rest) => {
-            let open = rest.find('[')?;
-            let (name, bracketed) = rest.split_at(open);
-            if !name.chars().all(is_function_name_char) {
-                return None;
-            }
-            bracketed.get(1..)?
-        }
+        Some(_) => dated_stream_name(stream)?.1,
         None => stream.get(stream.rfind('[')? + 1..)?,
     };
     let close = rest.find(']')?;
