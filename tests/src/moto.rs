@@ -145,6 +145,16 @@ impl MotoServer {
             .await
     }
 
+    /// An S3 client for this server's `sdk` configuration ([`Self::sdk_config`]), with path-style
+    /// addressing: moto serves every bucket on its one host.
+    pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
     /// What the server printed so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

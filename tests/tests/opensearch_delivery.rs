@@ -524,15 +524,6 @@ async fn gzip_is_on_by_default_and_switchable_off() {
     assert_exactly_once_or_dead_lettered(&plain, &b.expected, &d.dead, &d.outcome);
 }
 
-/// An S3 client for moto (path-style addressing).
-fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 fn test_credentials(secret: &str) -> aws_credential_types::provider::SharedCredentialsProvider {
     aws_credential_types::provider::SharedCredentialsProvider::new(
         aws_credential_types::Credentials::new(TEST_ACCESS_KEY, secret, None, None, "test"),
@@ -695,7 +686,7 @@ async fn leftovers_without_a_dead_letter_bucket_are_an_error_carrying_the_outcom
 async fn deadline_is_respected_leftovers_land_in_s3_and_redrive_indexes_them_exactly_once() {
     let moto = MotoServer::start().unwrap();
     let sdk = moto.sdk_config().await;
-    let s3 = s3_client(&sdk);
+    let s3 = MotoServer::s3_client(&sdk);
     s3.create_bucket().bucket("dlq").send().await.unwrap();
     let store = DeadLetterStore::from_sdk_config(&sdk, "dlq");
     let b = batch(small_chunks());
@@ -944,7 +935,7 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
         .send()
         .await
         .unwrap();
-    s3_client(&sdk)
+    MotoServer::s3_client(&sdk)
         .create_bucket()
         .bucket("dlq")
         .send()

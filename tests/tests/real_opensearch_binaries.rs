@@ -236,11 +236,7 @@ impl Lambda {
 async fn moto_with_bucket() -> (MotoServer, DeadLetterStore) {
     let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
     let sdk = moto.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = MotoServer::s3_client(&sdk);
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let store = DeadLetterStore::from_sdk_config(&sdk, BUCKET);
     (moto, store)

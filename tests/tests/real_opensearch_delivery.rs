@@ -633,15 +633,6 @@ async fn without_document_ids_every_event_is_indexed_exactly_once() {
 
 // ---------------------------------------------------------------------- salvage, dead letter
 
-/// An S3 client for moto (path-style addressing).
-fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 /// Whether any string under `v` is longer than one Lucene term can be.
 fn has_immense_string(v: &Value) -> bool {
     match v {
@@ -732,7 +723,7 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
 
     let moto = MotoServer::start().unwrap();
     let sdk = moto.sdk_config().await;
-    s3_client(&sdk)
+    MotoServer::s3_client(&sdk)
         .create_bucket()
         .bucket("dlq")
         .send()

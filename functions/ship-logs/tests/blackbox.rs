@@ -217,11 +217,7 @@ fn flat<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
 async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metrics_warm() {
     let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
     let sdk = moto.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = MotoServer::s3_client(&sdk);
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let fake = FakeOpenSearch::start(FakeAuth::None, Faults::default())
         .await
