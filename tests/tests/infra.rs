@@ -9,6 +9,9 @@
 // Test-only crate: lets the helpers below use the test allowances of clippy.toml.
 #![cfg(test)]
 
+mod cfn_template;
+
+use cfn_template::yaml_to_cfn_json;
 use shiplog_tests::json_paths::mapped_leaves;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -137,62 +140,7 @@ fn read_json(rel: &str) -> Value {
     serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel} is not valid JSON: {e}"))
 }
 
-/// Converts YAML (with CloudFormation short-form tags) into CloudFormation's JSON form:
-/// `!Ref X` -> `{"Ref": "X"}`, `!GetAtt A.B` -> `{"Fn::GetAtt": ["A", "B"]}`,
-/// `!Condition C` -> `{"Condition": "C"}`, `!Sub s` -> `{"Fn::Sub": s}`, and so on.
-fn yaml_to_cfn_json(yaml: serde_norway::Value) -> Value {
-    use serde_norway::Value as Y;
-    match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                json!(i)
-            } else if let Some(u) = n.as_u64() {
-                json!(u)
-            } else {
-                json!(n.as_f64())
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_cfn_json).collect()),
-        Y::Mapping(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                let key = match yaml_to_cfn_json(k) {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                out.insert(key, yaml_to_cfn_json(v));
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!').to_owned();
-            let value = yaml_to_cfn_json(tagged.value);
-            match name.as_str() {
-                "Ref" | "Condition" => json!({ name: value }),
-                "GetAtt" => match value {
-                    Value::String(s) => {
-                        let (resource, attribute) = s
-                            .split_once('.')
-                            .unwrap_or_else(|| panic!("bad !GetAtt {s}"));
-                        json!({ "Fn::GetAtt": [resource, attribute] })
-                    }
-                    other => json!({ "Fn::GetAtt": other }),
-                },
-                _ => json!({ format!("Fn::{name}"): value }),
-            }
-        }
-    }
-}
-
-static TEMPLATE_JSON: LazyLock<Value> = LazyLock::new(|| {
-    let yaml: serde_norway::Value = serde_norway::from_str(&read(TEMPLATE))
-        .unwrap_or_else(|e| panic!("{TEMPLATE} is not valid YAML: {e}"));
-    yaml_to_cfn_json(yaml)
-});
+static TEMPLATE_JSON: LazyLock<Value> = LazyLock::new(|| cfn_template::parse(&read(TEMPLATE)));
 
 fn resources() -> &'static Map<String, Value> {
     TEMPLATE_JSON["Resources"]
@@ -462,8 +410,8 @@ fn checkov_passes_with_explained_skips_only() {
 }
 
 /// checkov resolves Conditions with the parameter defaults, so the optional resources (Kinesis
-/// buffering, account-policy mode, CloudTrail trail) are only scanned in a copy of the template
-/// whose defaults switch them on.
+/// buffering, account-policy mode, CloudTrail trail, optional alarms, email subscription) are
+/// only scanned in a copy of the template whose defaults switch them on.
 #[test]
 fn checkov_passes_with_every_optional_resource_switched_on() {
     let switched = read(TEMPLATE)
@@ -478,6 +426,18 @@ fn checkov_passes_with_every_optional_resource_switched_on() {
         .replace(
             "  CreateCloudTrail:\n    Type: String\n    Default: \"false\"",
             "  CreateCloudTrail:\n    Type: String\n    Default: \"true\"",
+        )
+        .replace(
+            "  WorkloadAlarms:\n    Type: String\n    Default: \"false\"",
+            "  WorkloadAlarms:\n    Type: String\n    Default: \"true\"",
+        )
+        .replace(
+            "  NoLogsAlarmHours:\n    Type: Number\n    Default: 0\n",
+            "  NoLogsAlarmHours:\n    Type: Number\n    Default: 6\n",
+        )
+        .replace(
+            "  AlarmEmail:\n    Type: String\n    Default: \"\"",
+            "  AlarmEmail:\n    Type: String\n    Default: oncall@example.com",
         );
     assert_eq!(
         switched.matches("Default: kinesis").count(),
@@ -493,6 +453,16 @@ fn checkov_passes_with_every_optional_resource_switched_on() {
         switched.contains("Type: String\n    Default: \"true\""),
         "CreateCloudTrail not found"
     );
+    for switched_on in [
+        "  WorkloadAlarms:\n    Type: String\n    Default: \"true\"",
+        "  NoLogsAlarmHours:\n    Type: Number\n    Default: 6\n",
+        "Default: oncall@example.com",
+    ] {
+        assert!(
+            switched.contains(switched_on),
+            "not switched: {switched_on}"
+        );
+    }
     let dir = std::env::temp_dir().join(format!("shiplog-infra-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("template-all-options.yaml");
@@ -1241,7 +1211,7 @@ fn index_template_maps_exactly_the_fields_in_fields_txt() {
     for (name, kind) in [
         ("@timestamp", "date"),
         ("observedTimestamp", "date"),
-        ("body", "text"),
+        ("body", "match_only_text"),
         ("severity.number", "integer"),
         ("attributes.faas.coldstart", "boolean"),
         ("attributes.aws.lambda.duration_ms", "double"),
@@ -1262,6 +1232,12 @@ fn ism_policy_deletes_shiplog_indices_after_n_days() {
         .collect();
     assert!(
         patterns.iter().any(|p| *p == INDEX_PATTERN),
+        "ism_template: {patterns:?}"
+    );
+    // The span indices age out with the logs they point at.
+    let span_pattern = format!("{}{INDEX_PATTERN}", shiplog::span::SPAN_INDEX_FAMILY);
+    assert!(
+        patterns.iter().any(|p| **p == span_pattern),
         "ism_template: {patterns:?}"
     );
     let states = as_list(&policy["states"]);
@@ -1841,13 +1817,16 @@ fn every_ship_logs_environment_variable_is_read_by_its_config() {
 
 #[test]
 fn ship_logs_application_log_level_lets_emf_lines_through() {
-    // EMF lines carry no "level"; under LogFormat JSON Lambda reads them as INFO.
-    let (id, function) = function_by_binary(SHIP_LOGS_BINARY);
-    let logging = &function["Properties"]["LoggingConfig"];
-    assert_eq!(logging["LogFormat"], "JSON", "{id}");
-    let level = logging["ApplicationLogLevel"].as_str().unwrap_or("INFO");
-    assert!(
-        matches!(level, "TRACE" | "DEBUG" | "INFO"),
-        "{id}: ApplicationLogLevel {level} drops EMF lines"
-    );
+    // EMF lines carry no "level"; under LogFormat JSON Lambda reads them as INFO. subscribe
+    // writes one too (ReconcileFailed, watched by an alarm).
+    for binary in [SHIP_LOGS_BINARY, SUBSCRIBE_BINARY] {
+        let (id, function) = function_by_binary(binary);
+        let logging = &function["Properties"]["LoggingConfig"];
+        assert_eq!(logging["LogFormat"], "JSON", "{id}");
+        let level = logging["ApplicationLogLevel"].as_str().unwrap_or("INFO");
+        assert!(
+            matches!(level, "TRACE" | "DEBUG" | "INFO"),
+            "{id}: ApplicationLogLevel {level} drops EMF lines"
+        );
+    }
 }

@@ -5,6 +5,8 @@
 use regex::Regex;
 use shiplog::backoff::BackoffPolicy;
 use shiplog::config_value::{non_blank, parse_bool, parse_list};
+use shiplog::delivery::self_metrics::{DEFAULT_NAMESPACE, NAMESPACE_ENV};
+use shiplog::metrics::point::{check_dimension, check_namespace, FUNCTION_NAME_DIMENSION};
 use shiplog::subscribe::account_policy::DEFAULT_POLICY_NAME;
 use shiplog::subscribe::continuation::DEFAULT_MAX_HOPS;
 use shiplog::subscribe::destination::{lambda_log_group, Destination};
@@ -121,6 +123,11 @@ pub struct Config {
     pub event_bus: String,
     /// Retries.
     pub retry: BackoffPolicy,
+    /// Namespace of the `ReconcileFailed` metric (`SELF_METRICS_NAMESPACE`, default `shiplog`).
+    pub self_metrics_namespace: String,
+    /// This function's name (`AWS_LAMBDA_FUNCTION_NAME`): the metric's `FunctionName`
+    /// dimension, when it is a valid dimension value.
+    pub function_name: Option<String>,
 }
 
 /// One configuration problem.
@@ -269,6 +276,15 @@ impl Config {
             // No deadline is passed to these retries: the reconcile loop watches the Lambda's.
             min_attempt_time: Duration::ZERO,
         };
+        let self_metrics_namespace = r
+            .get(NAMESPACE_ENV)
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+        if let Err((_, problem)) = check_namespace(&self_metrics_namespace) {
+            r.fail(NAMESPACE_ENV, problem);
+        }
+        let function_name = r
+            .get(AWS_LAMBDA_FUNCTION_NAME)
+            .filter(|n| check_dimension(FUNCTION_NAME_DIMENSION, n).is_ok());
         match (destination, r.errors.is_empty()) {
             (Some(destination), true) => Ok(Config {
                 filter: DesiredFilter {
@@ -289,6 +305,8 @@ impl Config {
                 publish_events,
                 event_bus,
                 retry,
+                self_metrics_namespace,
+                function_name,
             }),
             _ => Err(ConfigErrors(r.errors)),
         }
@@ -496,6 +514,28 @@ mod tests {
         assert!(errors
             .to_string()
             .starts_with("invalid configuration: DESTINATION_ARN: required"));
+    }
+
+    #[test]
+    fn the_reconcile_metric_goes_to_the_self_metrics_namespace_of_this_function() {
+        let c = config(&[
+            (DESTINATION_ARN, SHIP_LOGS),
+            (AWS_LAMBDA_FUNCTION_NAME, "shiplog-subscribe"),
+        ])
+        .unwrap();
+        assert_eq!(c.self_metrics_namespace, "shiplog");
+        assert_eq!(c.function_name.as_deref(), Some("shiplog-subscribe"));
+        let c = config(&[
+            (DESTINATION_ARN, SHIP_LOGS),
+            (NAMESPACE_ENV, "team/shiplog"),
+        ])
+        .unwrap();
+        assert_eq!(c.self_metrics_namespace, "team/shiplog");
+        assert_eq!(c.function_name, None);
+        let errors =
+            config(&[(DESTINATION_ARN, SHIP_LOGS), (NAMESPACE_ENV, "AWS/Lambda")]).unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert_eq!(errors.0[0].variable, "SELF_METRICS_NAMESPACE");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::events::Publisher;
 use crate::logs::LogsAdapter;
+use crate::telemetry::ReconcileMetrics;
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig;
@@ -26,6 +27,8 @@ pub struct Deps {
     pub events: Publisher,
     /// HTTP client for the CloudFormation response.
     pub http: reqwest::Client,
+    /// The `ReconcileFailed` metric line.
+    pub metrics: ReconcileMetrics,
 }
 
 impl Deps {
@@ -45,6 +48,10 @@ impl Deps {
             lambda: aws_sdk_lambda::Client::new(sdk),
             events,
             http: http_client()?,
+            metrics: ReconcileMetrics::stdout(
+                &config.self_metrics_namespace,
+                config.function_name.as_deref(),
+            ),
             config,
         })
     }

@@ -12,7 +12,9 @@ use crate::cfn::{send_response, ResponseError};
 use crate::config::{ConfigErrors, Mode};
 use crate::deps::Deps;
 use crate::invoke::invoke_self;
-use crate::reconcile::{now_epoch_ms, AccountPolicyOutcome, Deadline, ReconcileError, Reconciler};
+use crate::reconcile::{
+    now_epoch_ms, AccountPolicyFailure, AccountPolicyOutcome, Deadline, ReconcileError, Reconciler,
+};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -218,6 +220,8 @@ async fn finish_new_group(
         retention_set,
         "new log group reconciled"
     );
+    deps.metrics
+        .record(u64::from(matches!(outcome, GroupOutcome::Failed { .. })));
     let events: Vec<_> = report::not_subscribed(log_group, outcome)
         .into_iter()
         .collect();
@@ -352,6 +356,9 @@ async fn run_backfill(
         stopped,
     };
     log_summary(&summary, &result.totals, continuing);
+    // This invocation's failed groups, and the run itself when it stopped early.
+    deps.metrics
+        .record(result.totals.failed + u64::from(summary.stopped.is_some()));
     if !continuing {
         events.push(report::summary(&summary));
     }
@@ -396,10 +403,14 @@ async fn on_account_policy(deps: &Deps, trigger: &str) -> Result<Value, HandlerE
     let reconciler = Reconciler::new(&deps.logs, &deps.config);
     let value = match reconciler.ensure_account_policy().await {
         Ok(outcome) => {
+            deps.metrics.record(0);
             tracing::info!(trigger, outcome = ?outcome, "account subscription filter policy reconciled");
             json!({"event": "account-policy", "outcome": account_outcome_name(outcome)})
         }
         Err(error) => {
+            // Another tool's policy is a reported event (below), not a failed reconcile.
+            let failed = !matches!(error, AccountPolicyFailure::ForeignPolicy { .. });
+            deps.metrics.record(u64::from(failed));
             tracing::error!(trigger, %error, "account subscription filter policy not applied");
             deps.events
                 .publish_or_log(&[account_policy_event(&error.to_string())])
@@ -580,6 +591,21 @@ mod tests {
 
     const PLENTY: Duration = Duration::from_secs(600);
 
+    /// The `ReconcileFailed` values written so far, checking each line's namespace and
+    /// dimension.
+    fn reconcile_failed(deps: &Deps) -> Vec<f64> {
+        deps.metrics
+            .collected()
+            .iter()
+            .map(|line| {
+                let doc: Value = serde_json::from_str(line).unwrap();
+                assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "shiplog");
+                assert_eq!(doc["FunctionName"], "shiplog-subscribe");
+                doc["ReconcileFailed"].as_f64().unwrap()
+            })
+            .collect()
+    }
+
     /// EXPECTED.md §7 through the handler, against moto: every corpus event.
     #[tokio::test]
     async fn every_corpus_eventbridge_event_gets_the_expected_handling() {
@@ -676,6 +702,11 @@ mod tests {
             payloads.lock().unwrap().is_empty(),
             "no self-invocation for new groups"
         );
+        assert_eq!(
+            reconcile_failed(&deps),
+            [0.0; 5],
+            "one line per reconciled new group (skipped classes are no failure), none for ignored events"
+        );
     }
 
     #[tokio::test]
@@ -695,6 +726,7 @@ mod tests {
             .error_message
             .contains("Could not execute the lambda function"));
         assert!(diagnostic.error_message.contains("redeploy the stack"));
+        assert_eq!(reconcile_failed(&deps), [1.0]);
     }
 
     async fn five_groups(w: &MotoWorld) {
@@ -734,6 +766,7 @@ mod tests {
         assert_eq!(response["totals"]["scanned"], 5);
         assert_eq!(response["totals"]["subscribed"], 5);
         assert_eq!(payloads.lock().unwrap().len(), hops as usize);
+        assert_eq!(reconcile_failed(&deps), vec![0.0; hops as usize + 1]);
         for name in ["a", "b", "c", "d", "e"] {
             assert_eq!(
                 w.filters(&format!("/aws/lambda/{name}")).await,
@@ -770,6 +803,11 @@ mod tests {
             payloads.lock().unwrap().len(),
             1,
             "no invocation past the cap"
+        );
+        assert_eq!(
+            reconcile_failed(&deps),
+            [0.0, 1.0],
+            "the run stopped by the cap counts as one failed reconcile"
         );
     }
 

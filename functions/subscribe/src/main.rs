@@ -8,6 +8,7 @@ use shiplog_subscribe::handler::{handle, handle_misconfigured};
 use shiplog_subscribe::telemetry;
 
 #[tokio::main]
+#[allow(clippy::disallowed_methods)] // the main reads the environment, once per container
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let sdk = aws_config::load_from_env().await;

@@ -8,6 +8,7 @@ use crate::config::{
 use crate::deps::{http_client, logs_client, Deps};
 use crate::events::Publisher;
 use crate::logs::LogsAdapter;
+use crate::telemetry::ReconcileMetrics;
 use aws_config::SdkConfig;
 use shiplog_tests::moto::MotoServer;
 use std::collections::HashMap;
@@ -169,6 +170,10 @@ impl MotoWorld {
             lambda,
             events: Publisher::new(aws_sdk_eventbridge::Client::new(&self.sdk), "default"),
             http: http_client().unwrap(),
+            metrics: ReconcileMetrics::collecting(
+                &config.self_metrics_namespace,
+                config.function_name.as_deref(),
+            ),
             config,
         }
     }

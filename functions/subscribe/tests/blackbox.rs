@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use serde_json::{json, Value};
+use shiplog::delivery::self_metrics;
 use shiplog_tests::moto::MotoServer;
 use shiplog_tests::runtime_api::{LambdaProcess, Outcome, RuntimeApi};
 use std::path::Path;
@@ -125,6 +126,29 @@ async fn built_binary_subscribes_a_new_group_and_answers_cloudformation() {
     let summary = summary.unwrap_or_else(|| panic!("no JSON summary line in:\n{stdout}"));
     assert_eq!(summary["level"], "INFO");
     assert_eq!(summary["fields"]["unchanged"], 1);
+
+    // The metric the deploy's reconcile-failed alarm watches: one EMF line per invocation that
+    // reconciled (the new group, the backfill; not the ignored own group), nothing failed.
+    let metric_lines: Vec<Value> = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    assert_eq!(metric_lines.len(), 2, "{stdout}");
+    for line in &metric_lines {
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], self_metrics::DEFAULT_NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
+        assert_eq!(line["FunctionName"], "log-shipper-prod-subscribe");
+        let names: Vec<&str> = directive["Metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["Name"].as_str())
+            .collect();
+        assert_eq!(names, self_metrics::SUBSCRIBE_METRICS);
+        assert_eq!(line[self_metrics::RECONCILE_FAILED], json!(0.0));
+    }
 }
 
 #[tokio::test]
