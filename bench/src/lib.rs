@@ -7,7 +7,8 @@
 //!
 //! - the workload itself comes from the core's test support, `shiplog::testing::workload`
 //!   (the core's own tests use it too).
-//! - [`floor`]: base64 + gunzip + borrowed JSON parse + writing the same bytes: the least work.
+//! - [`floor`]: base64 + gunzip + borrowed JSON parse, then writing the very `_bulk` bytes the
+//!   pipeline emitted and gzip'ing them: the least work any shipper of these documents must do.
 //! - [`transport`]: delivery with the network stubbed out: the shipped bulk builder (chunks gzip'd
 //!   while written) and PutMetricData preparation, then the bytes are dropped.
 //! - [`cost`]: Lambda, PutMetricData and own-log costs per GB from measured figures.

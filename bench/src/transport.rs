@@ -104,7 +104,7 @@ impl StubTransport {
             &mut self.bulk,
             builder(&self.index_prefix, self.compression),
         );
-        let documents = bulk.documents();
+        let documents = bulk.items();
         let chunks = bulk.finish();
         let points = std::mem::take(&mut self.points);
         let metric_points = points.len();
@@ -142,7 +142,9 @@ impl Sink for StubTransport {
         if matches!(doc.metric, Some(MetricStatus::Rejected(_))) {
             self.rejected_metric_lines += 1;
         }
-        self.bulk.push_document(doc);
+        if self.bulk.push_document(doc).is_err() {
+            self.rejections += 1;
+        }
     }
 
     fn metric(&mut self, point: MetricPoint) {

@@ -23,7 +23,7 @@ INDEX_PATTERN_ID = "shiplog-index-pattern"
 INDEX_REF_NAME = "kibanaSavedObjectMeta.searchSourceJSON.index"
 FUNCTION = "resource.faas.name"
 REPORTS = "event.name:report"
-TOP_FUNCTIONS = 20
+TOP_FUNCTIONS = 30
 
 # Lambda list price (x86_64, us-east-1, first tier): USD per GB-second and per request.
 # arm64 is about 20 % cheaper per GB-second; the figure is an estimate, not a bill.
@@ -42,6 +42,7 @@ COST_SCRIPT = (
 OSD_TYPES = {
     "date": "date",
     "text": "string",
+    "match_only_text": "string",
     "keyword": "string",
     "flat_object": "string",
     "boolean": "boolean",
@@ -54,18 +55,19 @@ META_FIELDS = [("_id", "string"), ("_index", "string"), ("_score", "number"), ("
 
 
 def leaf_mappings(properties, prefix=""):
-    """Yields (dotted name, mapping type) for every leaf of a mappings `properties` tree."""
+    """Yields (dotted name, mapping type, doc values on) for every leaf of a mappings
+    `properties` tree."""
     for name, spec in sorted(properties.items()):
         dotted = f"{prefix}{name}"
         if "properties" in spec:
             yield from leaf_mappings(spec["properties"], f"{dotted}.")
         else:
-            yield dotted, spec["type"]
+            yield dotted, spec["type"], spec.get("doc_values", True)
 
 
-def field_spec(name, es_type):
+def field_spec(name, es_type, doc_values=True):
     """One entry of the index pattern's cached field list, as Dashboards exports it."""
-    aggregatable = es_type not in ("text", "flat_object")
+    aggregatable = doc_values and es_type not in ("text", "match_only_text", "flat_object")
     return {
         "aggregatable": aggregatable,
         "count": 0,
@@ -94,7 +96,7 @@ def meta_field_spec(name, osd_type):
 def index_pattern(template):
     leaves = list(leaf_mappings(template["template"]["mappings"]["properties"]))
     fields = [meta_field_spec(n, t) for n, t in META_FIELDS]
-    fields += [field_spec(n, t) for n, t in leaves]
+    fields += [field_spec(n, t, dv) for n, t, dv in leaves]
     fields.append(
         {
             "aggregatable": True,

@@ -182,6 +182,71 @@ mod tests {
         }
     }
 
+    /// Version 4's storage settings (measured by scripts/storage-bench.sh, BENCHMARKS.md): each
+    /// one carries its reason in `_meta.storage`, and a later edit that drops one shows here.
+    #[test]
+    fn shipped_template_keeps_the_measured_storage_settings() {
+        assert!(template_version().unwrap() >= 4);
+        let t: Value = serde_json::from_slice(&render_template("shiplog").unwrap()).unwrap();
+        assert_eq!(
+            t["template"]["settings"]["index"]["codec"],
+            json!("best_compression")
+        );
+        let reasons = t["_meta"]["storage"].as_object().unwrap();
+        for key in [
+            "index.codec",
+            "match_only_text",
+            "doc_values false",
+            "refresh_interval",
+        ] {
+            assert!(
+                reasons
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| r.len() > 40),
+                "_meta.storage.{key} states the reason"
+            );
+        }
+        assert!(t["template"]["settings"]["index"]
+            .get("refresh_interval")
+            .is_none());
+        let props = &t["template"]["mappings"]["properties"];
+        for path in [
+            "/body",
+            "/event/properties/exception/properties/message",
+            "/event/properties/exception/properties/stacktrace",
+            "/attributes/properties/fields_text",
+        ] {
+            let field = props.pointer(path).unwrap();
+            assert_eq!(field["type"], json!("match_only_text"), "{path}");
+        }
+        for path in [
+            "/observedTimestamp",
+            "/resource/properties/aws/properties/log/properties/stream/properties/names",
+            "/traceId",
+            "/spanId",
+            "/attributes/properties/faas/properties/invocation_id",
+            "/attributes/properties/aws/properties/xray/properties/trace_id",
+            "/attributes/properties/aws/properties/xray/properties/segment_id",
+            "/attributes/properties/correlation_id",
+        ] {
+            let field = props.pointer(path).unwrap();
+            assert_eq!(field["doc_values"], json!(false), "{path}");
+            assert_ne!(field["index"], json!(false), "{path} stays searchable");
+        }
+        // What the dashboards aggregate keeps its doc values.
+        for path in [
+            "/@timestamp",
+            "/resource/properties/faas/properties/name",
+            "/attributes/properties/aws/properties/lambda/properties/duration_ms",
+        ] {
+            assert!(
+                props.pointer(path).unwrap().get("doc_values").is_none(),
+                "{path}"
+            );
+        }
+    }
+
     #[test]
     fn rendered_template_matches_the_prefix() {
         let t: Value = serde_json::from_slice(&render_template("acme-logs").unwrap()).unwrap();
