@@ -1,10 +1,20 @@
 //! Request correlation (SPEC §2): lines of one request share its trace id, correlation ids and
 //! cold-start flag; lines without a request id inside START…END of the same log stream inherit it.
 //!
+//! Except in a stream whose requests run concurrently (Lambda Managed Instances: one execution
+//! environment serves several requests at once, their lines interleave in one stream, and every
+//! runtime line carries its own `requestId`): there a line is never attributed to a request by
+//! its position. Such a stream is recognised by what it shows ([`shows_concurrency`]): a request
+//! starting while another one of the same stream is still open, or a `platform.report` of the
+//! Managed Instances shape (a duration without billed duration or memory size). Once seen, the
+//! stream is remembered as concurrent. Its REPORTs get `memory_scope` =
+//! [`MEMORY_SCOPE_ENVIRONMENT`]: memory there is the execution environment's, shared by every
+//! request in it.
+//!
 //! A bounded cache survives across warm invocations so that a request split over two payloads
 //! (START in one, REPORT with the X-Ray id in the next) still correlates.
 
-use crate::model::{Correlation, Kind, ParsedLine};
+use crate::model::{Correlation, Format, Kind, ParsedLine, MEMORY_SCOPE_ENVIRONMENT};
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -171,11 +181,50 @@ impl<V> BoundedLru<V> {
     }
 }
 
+/// True when the lines show requests running concurrently in one stream: a `platform.start`
+/// (the JSON log format, the only one Managed Instances write) while another request is still
+/// open (no END, `platform.runtimeDone` or REPORT of it yet; `open` is
+/// the request left open by the stream's previous batch), or a `platform.report` has the Lambda
+/// Managed Instances shape (a duration, but neither billed duration nor memory size).
+pub fn shows_concurrency(lines: &[ParsedLine<'_>], open: Option<&str>) -> bool {
+    let mut open = open;
+    for line in lines {
+        let id = line.request_id.as_deref();
+        match (line.kind, id) {
+            (Kind::Start, Some(id)) => {
+                // Managed Instances write the JSON log format only: a text START after a lost
+                // END (a crashed runtime, dropped logs, a payload replayed) is not concurrency.
+                if line.format == Format::LambdaJson && open.is_some_and(|o| o != id) {
+                    return true;
+                }
+                open = Some(id);
+            }
+            (Kind::End | Kind::RuntimeDone | Kind::Report, Some(id)) if open == Some(id) => {
+                open = None;
+            }
+            _ => {}
+        }
+        if line.kind == Kind::Report && line.format == Format::LambdaJson {
+            let managed_instances_shape = line.report.as_deref().is_some_and(|r| {
+                r.duration_ms.is_some()
+                    && r.billed_duration_ms.is_none()
+                    && r.memory_size_mb.is_none()
+            });
+            if managed_instances_shape {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Correlates the lines of each batch; keeps what it learned for the next batches.
 #[derive(Debug)]
 pub struct Correlator {
     requests: BoundedLru<RequestTraits<'static>>,
     open_by_stream: BoundedLru<String>,
+    /// Streams seen running requests concurrently (no inheritance by position there).
+    concurrent_streams: BoundedLru<()>,
 }
 
 impl Correlator {
@@ -184,6 +233,7 @@ impl Correlator {
         Correlator {
             requests: BoundedLru::new(capacity),
             open_by_stream: BoundedLru::new(capacity),
+            concurrent_streams: BoundedLru::new(capacity),
         }
     }
 
@@ -201,9 +251,22 @@ impl Correlator {
             .open_by_stream
             .get(stream_key)
             .map(|id| Cow::Owned(id.clone()));
+        let concurrent = log_stream.is_some()
+            && (self.concurrent_streams.get(stream_key).is_some()
+                || shows_concurrency(lines, open.as_deref()));
+        if concurrent {
+            self.concurrent_streams.insert(stream_key.to_owned(), ());
+            open = None;
+        }
         let mut gathered: HashMap<Cow<'a, str>, RequestTraits<'a>> = HashMap::new();
         for line in lines.iter_mut() {
+            if concurrent {
+                if let Some(report) = line.report.as_deref_mut() {
+                    report.memory_scope = Some(MEMORY_SCOPE_ENVIRONMENT);
+                }
+            }
             match (line.kind, &line.request_id) {
+                _ if concurrent => {}
                 (Kind::Start, Some(id)) => open = Some(id.clone()),
                 (Kind::End, Some(id)) if open.as_deref() == Some(id.as_ref()) => open = None,
                 (Kind::App | Kind::Metric | Kind::Emf, None) => line.request_id.clone_from(&open),
@@ -309,6 +372,125 @@ mod tests {
         assert_eq!(lines[0].request_id, None);
         assert_eq!(lines[2].request_id.as_deref(), Some("r1"));
         assert_eq!(lines[4].request_id, None);
+    }
+
+    /// A `platform.start` record of request `req`.
+    fn json_start(req: &'static str) -> ParsedLine<'static> {
+        ParsedLine {
+            format: Format::LambdaJson,
+            ..line(Kind::Start, Some(req))
+        }
+    }
+
+    fn report(req: &'static str, billed: Option<f64>) -> ParsedLine<'static> {
+        ParsedLine {
+            format: Format::LambdaJson,
+            report: Some(Box::new(crate::model::Report {
+                duration_ms: Some(2.5),
+                billed_duration_ms: billed,
+                memory_size_mb: billed.map(|_| 128.0),
+                ..crate::model::Report::default()
+            })),
+            ..line(Kind::Report, Some(req))
+        }
+    }
+
+    #[test]
+    fn interleaved_requests_are_never_attributed_by_position() {
+        let mut c = Correlator::new(16);
+        let mut lines = vec![
+            json_start("a"),
+            json_start("b"),
+            line(Kind::App, Some("a")),
+            line(Kind::App, None),
+            line(Kind::App, Some("b")),
+            line(Kind::RuntimeDone, Some("a")),
+            line(Kind::App, None),
+            report("a", Some(3.0)),
+            line(Kind::RuntimeDone, Some("b")),
+            report("b", Some(3.0)),
+        ];
+        c.correlate(Some("2026/01/08/[$LATEST]env"), &mut lines);
+        let ids: Vec<Option<&str>> = lines.iter().map(|l| l.request_id.as_deref()).collect();
+        assert_eq!(
+            ids,
+            [
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                None,
+                Some("b"),
+                Some("a"),
+                None,
+                Some("a"),
+                Some("b"),
+                Some("b")
+            ]
+        );
+        for r in [&lines[7], &lines[9]] {
+            let scope = r.report.as_deref().and_then(|r| r.memory_scope);
+            assert_eq!(scope, Some(MEMORY_SCOPE_ENVIRONMENT));
+        }
+        // The stream stays concurrent in the next batch, even with one request at a time.
+        let mut next = vec![
+            json_start("c"),
+            line(Kind::App, None),
+            report("c", Some(3.0)),
+        ];
+        c.correlate(Some("2026/01/08/[$LATEST]env"), &mut next);
+        assert_eq!(next[1].request_id, None);
+        assert_eq!(
+            next[2].report.as_deref().and_then(|r| r.memory_scope),
+            Some(MEMORY_SCOPE_ENVIRONMENT)
+        );
+    }
+
+    #[test]
+    fn sequential_requests_are_not_concurrent() {
+        let text = [
+            line(Kind::Start, Some("a")),
+            line(Kind::End, Some("a")),
+            line(Kind::Report, Some("a")),
+            line(Kind::Start, Some("b")),
+        ];
+        assert!(!shows_concurrency(&text, None));
+        let json = [
+            json_start("a"),
+            line(Kind::RuntimeDone, Some("a")),
+            report("a", Some(3.0)),
+            json_start("b"),
+            line(Kind::App, None),
+            report("b", Some(3.0)),
+        ];
+        assert!(!shows_concurrency(&json, None));
+        let mut lines = json.to_vec();
+        let mut c = Correlator::new(4);
+        c.correlate(Some("s"), &mut lines);
+        assert_eq!(lines[4].request_id.as_deref(), Some("b"));
+        assert_eq!(
+            lines[5].report.as_deref().and_then(|r| r.memory_scope),
+            None
+        );
+        // A request still open from the previous batch, then another one starts.
+        assert!(shows_concurrency(&[json_start("b")], Some("a")));
+        // A text START after a lost END is not concurrency (Managed Instances write JSON only).
+        assert!(!shows_concurrency(
+            &[line(Kind::Start, Some("b"))],
+            Some("a")
+        ));
+    }
+
+    #[test]
+    fn a_managed_instances_report_marks_its_stream_concurrent() {
+        assert!(shows_concurrency(&[report("a", None)], None));
+        let mut c = Correlator::new(4);
+        let mut lines = vec![
+            line(Kind::Start, Some("a")),
+            line(Kind::App, None),
+            report("a", None),
+        ];
+        c.correlate(Some("s"), &mut lines);
+        assert_eq!(lines[1].request_id, None);
     }
 
     #[test]

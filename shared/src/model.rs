@@ -276,7 +276,18 @@ pub struct Report {
     /// `Error Type` (`Runtime.OutOfMemory`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
+    /// `record.tenantId` of a `platform.report` (tenant isolation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// What the memory numbers measure, when it is not the request alone:
+    /// [`MEMORY_SCOPE_ENVIRONMENT`] in a stream whose requests run concurrently (Lambda Managed
+    /// Instances), where the execution environment's memory is shared by every request in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_scope: Option<&'static str>,
 }
+
+/// [`Report::memory_scope`] of a report from a stream whose requests run concurrently.
+pub const MEMORY_SCOPE_ENVIRONMENT: &str = "execution_environment";
 
 impl Report {
     /// `attributes.faas.coldstart` of the report itself: `true` when it has an init duration,
@@ -340,12 +351,43 @@ pub struct PlatformDetails {
     /// `platform.initStart` `initializationType` (`on-demand`, `provisioned-concurrency`, `snap-start`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initialization_type: Option<String>,
+    /// Tenant isolation: `record.tenantId` of a platform record, or the `tenantId` key of an app
+    /// line (the Node runtime, the durable execution SDK).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// Lambda durable functions: the execution, operation and attempt an SDK log line belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable: Option<DurableExecution>,
+}
+
+/// What a Lambda durable functions SDK log line says about its durable execution
+/// (`attributes.aws.lambda.durable.*`). The execution ARN ties the many invocations of one
+/// execution together, so it is also a correlation key (`attributes.correlation.executionArn`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct DurableExecution {
+    /// `executionArn`: the durable execution's ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_arn: Option<String>,
+    /// `operationId`: the step / child context the line was logged from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    /// `attempt`: the retry attempt of that operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u64>,
+}
+
+impl DurableExecution {
+    /// True when the line stated none of the three.
+    pub fn is_empty(&self) -> bool {
+        self.execution_arn.is_none() && self.operation_id.is_none() && self.attempt.is_none()
+    }
 }
 
 /// Correlation ids carried by one line (`attributes.correlation_id`, `attributes.correlation.*`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Correlation {
-    /// The primary id: Powertools `correlation_id`, else dazn `x-correlation-id`.
+    /// The primary id: Powertools `correlation_id` (`CorrelationId`, `correlationId` in the
+    /// .NET casings), else dazn `x-correlation-id`.
     pub primary: Option<String>,
     /// Every correlation key by its original name (`x-correlation-user-id`, `call-chain-length`, …).
     pub ids: Map<String, Value>,

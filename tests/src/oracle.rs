@@ -54,6 +54,9 @@ const LAMBDA_KEYS: &[&str] = &[
     "state",
     "events",
     "initialization_type",
+    "tenant_id",
+    "memory_scope",
+    "durable",
 ];
 
 /// `got` is `want`, or absent when `want` is `null`.
@@ -242,6 +245,12 @@ pub fn check_document(doc: &Value, expect: &Value) -> Vec<String> {
                 let got = get(doc, "resource.service.name");
                 if got != Some(want) {
                     fail("service (resource.service.name)", got, want);
+                }
+            }
+            "correlation_id" => {
+                let got = get(doc, "attributes.correlation_id");
+                if !same_or_absent(got, want) {
+                    fail("correlation_id (attributes.correlation_id)", got, want);
                 }
             }
             "correlation_ids" => {

@@ -222,6 +222,8 @@ corpus_file_tests! {
     rust_lines_match_oracles => "01-lambda-text/rust.jsonl",
     lambda_json_app_lines_match_oracles => "02-lambda-json-format/app-logs.jsonl",
     lambda_json_platform_lines_match_oracles => "02-lambda-json-format/platform-events.jsonl",
+    lambda_json_2025_lines_match_oracles => "02-lambda-json-format/lambda-2025.jsonl",
+    structured_levels_2025_match_oracles => "03-structured-libs/levels-2025.jsonl",
     other_structured_libs_match_oracles => "03-structured-libs/other-libs.jsonl",
     powertools_python_lines_match_oracles => "03-structured-libs/powertools-python.jsonl",
     powertools_typescript_lines_match_oracles => "03-structured-libs/powertools-typescript.jsonl",

@@ -279,6 +279,50 @@ fn json_format_invocation_maps_platform_report() {
     }
 }
 
+/// Lambda Managed Instances (issue 17 item 4): two requests of one execution environment
+/// interleave in one stream. Every runtime line keeps its own `requestId`; the `print` lines
+/// without one are never given a request by their position; the REPORTs say their memory is
+/// the execution environment's.
+#[test]
+fn managed_instances_interleaved_stream_attributes_no_line_by_position() {
+    let r = run("06-subscription/decoded/managed-instances-interleaved.json");
+    assert!(r.result.is_ok());
+    let a = Value::from("4f423807-598d-47ae-9652-4f7ee31d4d10");
+    let b = Value::from("8c1e0b9a-2f3d-4e5c-9a7b-6d5e4f3a2b1c");
+    let ids = r.field("attributes.faas.invocation_id");
+    let want = [
+        Some(&a),
+        Some(&b),
+        Some(&a),
+        Some(&b),
+        None,
+        Some(&b),
+        Some(&a),
+        None,
+        Some(&a),
+        Some(&b),
+        Some(&b),
+    ];
+    assert_eq!(ids, want);
+    assert_eq!(
+        r.field("body")[4].and_then(Value::as_str),
+        Some("cache warmed")
+    );
+    let reports: Vec<&Value> = r
+        .docs()
+        .into_iter()
+        .filter(|d| get(d, "event.name") == Some(&Value::from("report")))
+        .collect();
+    assert_eq!(reports.len(), 2);
+    for rep in reports {
+        assert_eq!(
+            get(rep, "attributes.aws.lambda.memory_scope"),
+            Some(&Value::from("execution_environment"))
+        );
+        assert_eq!(get(rep, "attributes.aws.lambda.memory_size_mb"), None);
+    }
+}
+
 #[test]
 fn kinesis_gzip_record_yields_lumigo_metrics() {
     let r = run("06-subscription/kinesis/lumigo-kinesis-gzip.json");

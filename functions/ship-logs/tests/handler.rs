@@ -4,6 +4,8 @@
 
 // Test helpers outside `#[test]` functions: failing loudly is their job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests take real instants for their deadlines.
+#![allow(clippy::disallowed_methods)]
 
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
@@ -87,6 +89,10 @@ async fn harness_with<M>(extra: &[(&str, &str)], faults: Faults, metrics: M) -> 
     }
 }
 
+/// For the tests that count documents against what was stored or delivered (spans are bulk items
+/// too; their own tests are the span unit tests and the real-engine binary test).
+const SPANS_OFF: (&str, &str) = ("SPANS", "off");
+
 async fn harness(extra: &[(&str, &str)]) -> Harness {
     harness_with(extra, Faults::default(), RecordingMetrics::default()).await
 }
@@ -142,16 +148,24 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(corpus_path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// What the core alone makes of `input` with `config`: documents by key (first wins, as
-/// `create` keeps the first) and the aggregated datums.
+/// What the core alone makes of `input` with `config`: bulk items — documents and invocation
+/// spans — by key (first wins, as `create` keeps the first) and the aggregated datums.
 fn reference(input: &[u8], config: &PipelineConfig) -> (BTreeMap<Key, Value>, Vec<MetricDatum>) {
     let mut sink = CollectingSink::new(&config.index_prefix);
     let _ = Pipeline::new(config.clone()).process_input(input, &mut sink);
     let mut docs = BTreeMap::new();
-    for (index, id, source) in sink.documents {
+    for (index, id, source) in sink.documents.into_iter().chain(sink.spans) {
         docs.entry((index, id)).or_insert(source);
     }
     (docs, aggregate(sink.metrics))
+}
+
+/// The keys of `items` that are log documents (not spans).
+fn documents_of(items: &BTreeMap<Key, Value>) -> usize {
+    items
+        .keys()
+        .filter(|(index, _)| !index.starts_with(shiplog::span::SPAN_INDEX_FAMILY))
+        .count()
 }
 
 fn json_files(dir: &str) -> Vec<String> {
@@ -234,7 +248,7 @@ async fn every_corpus_payload_is_stored_by_index_and_id_exactly_as_the_core_buil
     ] {
         files.extend(json_files(dir));
     }
-    assert_eq!(files.len(), 40, "{files:?}");
+    assert_eq!(files.len(), 41, "{files:?}");
     let mut checked_counts = 0;
     for path in files {
         let h = harness(&[]).await;
@@ -287,7 +301,11 @@ async fn every_corpus_payload_is_stored_by_index_and_id_exactly_as_the_core_buil
                 .collect();
             assert_eq!(answered, input_ids, "{path}: every recordId, in order");
         } else {
-            assert_eq!(answer["documents"], json!(docs.len()), "{path}: {answer}");
+            assert_eq!(
+                answer["documents"],
+                json!(documents_of(&docs)),
+                "{path}: {answer}"
+            );
             assert_eq!(answer["indexed"], json!(docs.len()), "{path}: {answer}");
         }
     }
@@ -326,7 +344,7 @@ async fn every_bad_lambda_event_is_answered_without_failing_and_counted() {
             _ => None,
         };
         if let Some(n) = expected_docs {
-            assert_eq!(docs.len(), n, "{path}: {answer}");
+            assert_eq!(documents_of(&docs), n, "{path}: {answer}");
         }
     }
 }
@@ -361,7 +379,7 @@ async fn kinesis_reports_exactly_the_undeliverable_record_and_never_an_undecodab
         reject_field: Some(REPORT_FIELD.to_owned()),
         ..Faults::default()
     };
-    let h = harness_with(&[], faults, RecordingMetrics::default()).await;
+    let h = harness_with(&[SPANS_OFF], faults, RecordingMetrics::default()).await;
     let event = json!({"Records": [
         kinesis_record("seq-1-app-lines", &gzip_b64(&decoded("kiwi-node-invoke-error-2024"))),
         kinesis_record("seq-2-has-report", &gzip_b64(&decoded("datadog-coldstart"))),
@@ -408,7 +426,7 @@ async fn firehose_returns_every_record_with_its_result() {
         reject_field: Some(REPORT_FIELD.to_owned()),
         ..Faults::default()
     };
-    let h = harness_with(&[], faults, RecordingMetrics::default()).await;
+    let h = harness_with(&[SPANS_OFF], faults, RecordingMetrics::default()).await;
     let event = json!({
         "invocationId": "inv-1",
         "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/logs",
@@ -445,7 +463,7 @@ async fn documents_neither_indexed_nor_dead_lettered_fail_a_cloudwatch_logs_invo
         reject_field: Some(REPORT_FIELD.to_owned()),
         ..Faults::default()
     };
-    let h = harness_with(&[], faults, RecordingMetrics::default()).await;
+    let h = harness_with(&[SPANS_OFF], faults, RecordingMetrics::default()).await;
     let handled = h
         .invoke(&read("06-subscription/lambda-event/datadog-coldstart.json"))
         .await;
@@ -733,7 +751,7 @@ async fn usage_metrics_from_report_lines_are_published_when_turned_on() {
 
 #[tokio::test]
 async fn one_self_metrics_line_per_invocation_counts_what_it_did() {
-    let h = harness(&[]).await;
+    let h = harness(&[SPANS_OFF]).await;
     let handled = h
         .invoke(&read(
             "06-subscription/lambda-event/yan-2017-node610-monitoring-stream.json",
@@ -751,6 +769,7 @@ async fn one_self_metrics_line_per_invocation_counts_what_it_did() {
     for name in [
         "EventsIn",
         "DocumentsOut",
+        "SpansOut",
         "MetricsOut",
         "MetricsFailed",
         "DeadLettered",

@@ -7,6 +7,8 @@
 //! `LAMBDA_WARNING: Unhandled exception.` are ordinary messages. Pretty-printed JSON and
 //! environment dumps have no frame lines, so they never produce an error.
 
+pub mod report;
+
 use crate::model::ErrorInfo;
 
 /// Longest exception type name accepted (`org.example.deeply.nested.SomethingException`).
@@ -22,7 +24,31 @@ const JAVA_THREAD_PREFIX: &str = "Exception in thread \"";
 pub fn detect(body: &str) -> Option<ErrorInfo> {
     // Every stack spans several lines: single-line bodies are decided by one memchr.
     memchr::memchr(b'\n', body.as_bytes())?;
-    python_traceback(body).or_else(|| stack_with_frames(body))
+    java_runtime_report(body)
+        .or_else(|| python_traceback(body))
+        .or_else(|| stack_with_frames(body))
+}
+
+/// The Java runtime's own event for an unhandled exception (`UserFault.reportableError` of the
+/// runtime interface client, logged at ERROR in the JSON log format):
+/// `<message>: <exception class>\n<printStackTrace output>`, e.g.
+/// `woops: java.lang.RuntimeException\njava.lang.RuntimeException: woops\n\tat …`. Recognised by
+/// its first line ending in `: <class>` and the stack's first line starting with that class.
+pub fn java_runtime_report(body: &str) -> Option<ErrorInfo> {
+    let (first, stack) = body.split_once('\n')?;
+    let (message, class) = first.rsplit_once(": ")?;
+    let class = class.trim_end();
+    let qualified = class.contains('.') && looks_like_exception_type(class);
+    let stack_head = stack.strip_prefix(class)?;
+    if !qualified || !(stack_head.is_empty() || stack_head.starts_with([':', '\n', '\r'])) {
+        return None;
+    }
+    let message = message.trim();
+    Some(error_info(
+        class,
+        (!message.is_empty() && message != class).then_some(message),
+        stack,
+    ))
 }
 
 /// True when `s` has the shape of an exception type name: a (possibly dotted) identifier such
@@ -194,6 +220,39 @@ mod tests {
         assert_eq!(e.kind.as_deref(), Some("java.lang.IllegalStateException"));
         assert_eq!(e.message.as_deref(), Some("closed"));
         assert_eq!(e.stacktrace.as_deref().map(|s| s.lines().count()), Some(3));
+    }
+
+    #[test]
+    fn java_runtime_unhandled_exception_event_names_class_and_message() {
+        // UserFaultTest's expected reportableError texts (aws-lambda-java-libs).
+        let e = detected(
+            "woops: java.lang.RuntimeException\njava.lang.RuntimeException: woops\n\
+             \tat testpkg.StackTraceHelper.throwRuntimeException(StackTraceHelper.java:8)\n",
+        );
+        assert_eq!(e.kind.as_deref(), Some("java.lang.RuntimeException"));
+        assert_eq!(e.message.as_deref(), Some("woops"));
+        assert_eq!(
+            e.stacktrace.as_deref(),
+            Some(
+                "java.lang.RuntimeException: woops\n\
+                 \tat testpkg.StackTraceHelper.throwRuntimeException(StackTraceHelper.java:8)"
+            )
+        );
+        let no_frames = detected(
+            "Name John Doe is invalid: java.lang.Exception\njava.lang.Exception: Name John Doe is invalid\n",
+        );
+        assert_eq!(no_frames.kind.as_deref(), Some("java.lang.Exception"));
+        assert_eq!(
+            no_frames.message.as_deref(),
+            Some("Name John Doe is invalid")
+        );
+        assert_eq!(
+            no_frames.stacktrace.as_deref(),
+            Some("java.lang.Exception: Name John Doe is invalid")
+        );
+        // Ordinary two-line text whose first line ends in a dotted word is not the event.
+        assert_eq!(java_runtime_report("see: docs.example\nthen more"), None);
+        assert_eq!(java_runtime_report("a: b.C\nb.Cx: no"), None);
     }
 
     #[test]

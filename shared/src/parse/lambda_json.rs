@@ -8,16 +8,23 @@
 //!
 //! App records are recognised by the runtimes' own shape: `timestamp`, `level` (or Python's
 //! `log_level` for unhandled errors) and a `requestId` / `AWSRequestId` key (possibly empty).
+//! Their extra top-level keys go through the structured parser's one context recognizer
+//! ([`structured::read_context`]): correlation ids, the durable execution SDK's `executionArn` /
+//! `operationId` / `attempt`, and `tenantId` become attributes like on any other JSON line. A
+//! text message with a stack (the Java runtime's unhandled-exception event, a Node error logged
+//! as text) is searched for an error report as a text body is ([`errors::detect`]).
 //! Anything else is given back untouched for the generic structured-log parser.
 
 use crate::json::{Entries, Member};
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report, Trace};
-use crate::parse::text;
+use crate::parse::errors::{self, report};
+use crate::parse::{structured, text};
 use crate::time::{self, EpochMillis};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 type Object = Map<String, Value>;
 
@@ -158,6 +165,7 @@ fn take_details(record: &mut Object) -> PlatformDetails {
         dropped_records: take_u64(record, "droppedRecords"),
         dropped_bytes: take_u64(record, "droppedBytes"),
         initialization_type: take_text(record, "initializationType"),
+        tenant_id: take_text(record, "tenantId"),
         ..PlatformDetails::default()
     }
 }
@@ -168,6 +176,7 @@ fn take_report(record: &mut Object, details: &mut PlatformDetails) -> Report {
     let mut report = Report {
         status: details.status.take(),
         error_type: details.error_type.take(),
+        tenant_id: details.tenant_id.take(),
         ..Report::default()
     };
     let Some(Value::Object(metrics)) = record.get_mut("metrics") else {
@@ -410,7 +419,7 @@ fn app_record(mut obj: Object) -> ParsedLine<'static> {
             None => s,
         },
         Some(Value::Object(message)) => {
-            let inner_error = error_of(&message);
+            let inner_error = report::lambda_error(&message);
             // A Node error object logged as the message reads best as "Type: message".
             let body = match (message.get("message"), &inner_error) {
                 (Some(Value::String(s)), _) => s.clone(),
@@ -430,11 +439,24 @@ fn app_record(mut obj: Object) -> ParsedLine<'static> {
         line.error = error.map(Box::new);
     }
 
+    if line.error.is_none() {
+        if let Cow::Owned(body) = &line.body {
+            line.error = errors::detect(body).map(Box::new);
+        }
+    }
+
     let mut fields = obj;
     if let Some(inner) = inner_fields {
         fields.extend(inner);
     }
-    line.fields = (!fields.is_empty()).then(|| Entries::from(fields));
+    let mut fields = Entries::from(fields);
+    if fields.keys().any(structured::is_context_key) {
+        let context = structured::read_context(fields);
+        line.correlation = context.correlation.map(Arc::new);
+        line.platform = context.details.map(Box::new);
+        fields = context.rest;
+    }
+    line.fields = (!fields.is_empty()).then_some(fields);
     line
 }
 
@@ -464,7 +486,7 @@ fn take_inner_message(inner: &mut Object) -> Option<String> {
 
 /// Removes `errorType` / `errorMessage` / `stackTrace` (when they are text) from a record.
 fn take_error(obj: &mut Object) -> Option<ErrorInfo> {
-    let info = error_of(obj)?;
+    let info = report::lambda_error(obj)?;
     for key in ["errorType", "errorMessage", "stackTrace"] {
         if obj.get(key).is_some_and(is_error_part) {
             obj.remove(key);
@@ -473,41 +495,8 @@ fn take_error(obj: &mut Object) -> Option<ErrorInfo> {
     Some(info)
 }
 
-/// `errorType` / `errorMessage` / `stackTrace` (array of frames or one string) of an object.
-fn error_of(obj: &Object) -> Option<ErrorInfo> {
-    let info = ErrorInfo {
-        kind: obj
-            .get("errorType")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        message: obj
-            .get("errorMessage")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        stacktrace: obj.get("stackTrace").and_then(stack_text),
-    };
-    (info != ErrorInfo::default()).then_some(info)
-}
-
 fn is_error_part(v: &Value) -> bool {
     matches!(v, Value::String(_) | Value::Array(_))
-}
-
-/// Stack frames joined by `\n` (each frame's own trailing newline removed).
-fn stack_text(v: &Value) -> Option<String> {
-    let text = match v {
-        Value::String(s) => s.trim_end_matches('\n').to_owned(),
-        Value::Array(frames) => frames
-            .iter()
-            .map(|f| match f {
-                Value::String(s) => s.trim_end_matches('\n').to_owned(),
-                other => compact_json(other),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => return None,
-    };
-    (!text.is_empty()).then_some(text)
 }
 
 /// `<errorType>: <errorMessage>` (or whichever of the two exists): the body of an error record
@@ -603,6 +592,10 @@ mod tests {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/corpus/02-lambda-json-format/app-logs.jsonl"
     ));
+    const LAMBDA_2025_JSONL: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/corpus/02-lambda-json-format/lambda-2025.jsonl"
+    ));
     const DOCS_REPORT_TRAILING_COMMA: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/corpus/08-bad-inputs/docs-platform-report-trailing-comma.json"
@@ -693,6 +686,42 @@ mod tests {
         for r in &all {
             check_record(r);
         }
+    }
+
+    #[test]
+    fn every_2025_record_matches_its_oracle() {
+        let all = records(LAMBDA_2025_JSONL);
+        assert_eq!(all.len(), 6);
+        for r in &all {
+            check_record(r);
+        }
+    }
+
+    #[test]
+    fn durable_and_tenant_keys_leave_fields_for_attributes() {
+        let line = parse_id(LAMBDA_2025_JSONL, "json2025-05-durable-sdk-step-log");
+        let details = line.platform.as_deref().expect("durable details");
+        let durable = details.durable.as_ref().expect("durable");
+        assert_eq!(durable.attempt, Some(2));
+        assert_eq!(
+            durable.operation_id.as_deref(),
+            Some("c4ca4238a0b923820dcc509a6f75849b")
+        );
+        let correlation = line.correlation.as_deref().expect("correlation");
+        assert_eq!(correlation.primary, None);
+        assert_eq!(
+            correlation.ids.get("executionArn"),
+            durable.execution_arn.clone().map(Value::String).as_ref()
+        );
+        assert_eq!(line.fields, None, "every key was mapped");
+        let report = parse_id(LAMBDA_2025_JSONL, "json2025-03-platform-report-tenant");
+        assert_eq!(
+            report
+                .report
+                .as_deref()
+                .and_then(|r| r.tenant_id.as_deref()),
+            Some("BlueTenant")
+        );
     }
 
     #[test]

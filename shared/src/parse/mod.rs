@@ -11,8 +11,12 @@
 //!
 //! After a runtime prefix is removed, [`parse_line`] looks at the body once more: a JSON object
 //! body is merged in ([`structured::merge_into`]), a body that starts with `MONITORING` is marked
-//! as a metric line, and a plain body is searched for an error report ([`errors::detect`]).
+//! as a metric line, and a plain body is searched for an error report ([`errors::detect`]); the
+//! Java runtime's unhandled-exception event ([`errors::java_runtime_report`]) is also given the
+//! level ERROR it has in the JSON log format.
 
+#[cfg(test)]
+mod correlation_tests;
 pub mod dotnet;
 pub mod emf;
 pub mod errors;
@@ -31,6 +35,7 @@ mod tab_prefixed_tests;
 pub mod text;
 
 use crate::json::{self, Entries};
+use crate::level::Level;
 use crate::limits::DEFAULT_MAX_JSON_DEPTH;
 use crate::model::{Kind, ParsedLine};
 use std::borrow::Cow;
@@ -122,6 +127,13 @@ fn refine_body(line: &mut ParsedLine<'_>, opts: &ParseOptions) {
     }
     mark_monitoring(line);
     if line.kind == Kind::App && line.error.is_none() {
+        // The Java runtime's own unhandled-exception event has no level in the text format: it
+        // is an error report, so it reads as ERROR.
+        if let Some(report) = errors::java_runtime_report(&line.body) {
+            line.level.get_or_insert(Level::Error);
+            line.error = Some(Box::new(report));
+            return;
+        }
         line.error = errors::detect(&line.body).map(Box::new);
     }
 }

@@ -25,6 +25,7 @@
 //! `----- Native stack trace -----`, native frames ` 1: 0x…`) could be any program's text and
 //! is left alone.
 
+use super::errors::report;
 use super::text::{self, split_short_field, tab_prefix};
 use crate::level::Level;
 use crate::model::{ErrorInfo, Format, ParsedLine};
@@ -152,7 +153,7 @@ fn error_from_payload(payload: &str) -> Option<ErrorInfo> {
 fn object_stack(obj: &serde_json::Map<String, Value>) -> Option<String> {
     obj.get("stack")
         .or_else(|| obj.get("trace"))
-        .and_then(stack_text)
+        .and_then(report::stack_text)
 }
 
 /// A fatal error of the Node process: the message starts with `FATAL ERROR: ` or with one of
@@ -210,20 +211,6 @@ fn is_native_frame(line: &str) -> bool {
         .is_some_and(|(n, frame)| {
             !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && frame.starts_with("0x")
         })
-}
-
-/// A stack as one frame per line: an array of lines is joined with `\n`, a string kept.
-fn stack_text(stack: &Value) -> Option<String> {
-    let text = match stack {
-        Value::Array(frames) => frames
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Value::String(s) => s.clone(),
-        _ => return None,
-    };
-    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]

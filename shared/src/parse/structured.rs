@@ -1,6 +1,8 @@
-//! Structured JSON log lines of logging libraries: Powertools (Python, TypeScript), dazn
-//! lambda-powertools, pino, bunyan, winston, log4j2 `JsonLayout`, Serilog (CLEF and the default
-//! `JsonFormatter`), EMF records and any other JSON object.
+//! Structured JSON log lines of logging libraries: Powertools (Python, TypeScript, and .NET in
+//! its snake_case, PascalCase and camelCase outputs), dazn lambda-powertools, pino, bunyan,
+//! winston, Elastic ECS loggers (`log.level`), Datadog-style `status`, log4j2 `JsonLayout`,
+//! Serilog (CLEF and the default `JsonFormatter`), the Lambda durable execution SDK, EMF records
+//! and any other JSON object.
 //!
 //! Rules (the corpus oracles in `tests/fixtures/corpus/EXPECTED.md` are the contract):
 //! - Well-known keys are mapped onto the line (level, timestamp, request id, X-Ray, correlation
@@ -13,7 +15,10 @@
 //! - No message key: `body` is `Type: message` of the line's error when it has one, else the
 //!   compact JSON of the whole object.
 //! - Correlation keys (Powertools `correlation_id`, dazn `x-correlation-*`, …) leave `fields`:
-//!   they are written to `attributes.correlation.*`.
+//!   they are written to `attributes.correlation.*`. They are recognised by one reader
+//!   ([`read_context`], module `ids`) for every JSON line shape.
+//! - A level comes from the level keys in precedence order; Datadog's `status` is read last and
+//!   only when it is a level word (`"status": "ok"` or an HTTP status stays in `fields`).
 //! - EMF records keep every key in `fields` (metric values and dimensions must stay intact); the
 //!   mapped facts are copied, and the timestamp comes from `_aws.Timestamp` only (an EMF record
 //!   may have a metric called `time`).
@@ -26,7 +31,10 @@ pub use ids::{header_trace, is_xray_id};
 
 use crate::json::{Entries, Member};
 use crate::level::Level;
-use crate::model::{Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, Trace};
+use crate::model::{
+    Correlation, DurableExecution, ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails,
+    Trace,
+};
 use crate::parse::emf;
 use crate::parse::text;
 use crate::time::{self, EpochMillis};
@@ -44,6 +52,7 @@ const MESSAGE_KEYS: &[Slot] = &[
     Slot::AtMt,
     Slot::RenderedMessage,
     Slot::MessageTemplate,
+    Slot::MessageCap,
 ];
 
 /// Level keys in precedence order (dazn: string `sLevel` wins over numeric `level`).
@@ -55,6 +64,7 @@ const LEVEL_KEYS: &[Slot] = &[
     Slot::Severity,
     Slot::AtL,
     Slot::LevelCap,
+    Slot::LogDotLevel,
 ];
 
 /// Keys whose presence marks a Serilog CLEF record, where an absent `@l` means Information.
@@ -82,6 +92,8 @@ const REQUEST_ID_KEYS: &[Slot] = &[
     Slot::AwsRequestId,
     Slot::FunctionRequestId,
     Slot::LambdaRequestId,
+    Slot::FunctionRequestIdCap,
+    Slot::FunctionRequestIdCamel,
 ];
 
 /// Function-name keys (Powertools Python/TS, Powertools `lambda_*` spelling, dazn).
@@ -89,10 +101,22 @@ const FUNCTION_NAME_KEYS: &[Slot] = &[
     Slot::FunctionName,
     Slot::LambdaFunctionName,
     Slot::FunctionNameCamel,
+    Slot::FunctionNameCap,
 ];
 
-/// Function-version keys (Powertools, dazn).
-const FUNCTION_VERSION_KEYS: &[Slot] = &[Slot::FunctionVersion, Slot::FunctionVersionCamel];
+/// Function-version keys (Powertools, dazn, Powertools .NET PascalCase).
+const FUNCTION_VERSION_KEYS: &[Slot] = &[
+    Slot::FunctionVersion,
+    Slot::FunctionVersionCamel,
+    Slot::FunctionVersionCap,
+];
+
+/// Service keys (Powertools; .NET PascalCase). An EMF record reads only `service`: its
+/// `Service` is far more often a metric dimension (the .NET Powertools metrics default).
+const SERVICE_KEYS: &[Slot] = &[Slot::Service, Slot::ServiceCap];
+
+/// Cold-start keys (Powertools; .NET PascalCase and camelCase).
+const COLD_START_KEYS: &[Slot] = &[Slot::ColdStart, Slot::ColdStartCap, Slot::ColdStartCamel];
 
 /// Numeric timestamps before 2000-01-01 are not read as the line's time: such a number is far
 /// more likely a duration or a counter that happens to sit under a `time`-like key.
@@ -121,7 +145,7 @@ pub fn from_object(obj: Entries<'_>) -> ParsedLine<'_> {
         cold_start: facts.cold_start,
         error: facts.error,
         report: None,
-        platform: None,
+        platform: facts.details,
         origin: facts.origin,
         monitoring: None,
     }
@@ -154,6 +178,9 @@ pub fn merge_into<'a>(line: &mut ParsedLine<'a>, obj: Entries<'a>) {
     if facts.origin.is_some() {
         line.origin = facts.origin;
     }
+    if let Some(details) = facts.details {
+        merge_details(&mut line.platform, *details);
+    }
     line.cold_start = facts.cold_start.or(line.cold_start);
     line.json = true;
     match &mut line.fields {
@@ -182,6 +209,8 @@ struct Facts<'a> {
     cold_start: Option<bool>,
     error: Option<Box<ErrorInfo>>,
     origin: Option<Box<Origin>>,
+    /// Tenant id and durable execution facts (`attributes.aws.lambda.*`).
+    details: Option<Box<PlatformDetails>>,
     /// The keys left once the mapped ones are consumed.
     fields: Entries<'a>,
 }
@@ -193,7 +222,9 @@ impl<'a> Facts<'a> {
         let mut keys = Keys::new(obj, emf);
         let clef = CLEF_MARKERS.iter().any(|s| keys.has(*s));
         let message = keys.first_present(MESSAGE_KEYS).map(render_message);
-        let level = keys.take_first(LEVEL_KEYS, level_of);
+        let level = keys
+            .take_first(LEVEL_KEYS, level_of)
+            .or_else(|| keys.take_if(Slot::Status, status_level));
         let timestamp = if emf {
             emf_timestamp
         } else {
@@ -203,13 +234,15 @@ impl<'a> Facts<'a> {
         // `awsRequestId` among its correlation ids too.
         let request_id = find_request_id(&keys);
         let trace = ids::read_trace(&mut keys);
-        let correlation = ids::read_correlation(&mut keys).map(Arc::new);
+        let context = ids::read_context(&mut keys);
+        let correlation = context.correlation.map(Arc::new);
+        let details = context_details(context.tenant_id, context.durable).map(Box::new);
         let request_id = request_id.map(|(slot, id)| {
             keys.take(slot);
             id
         });
-        let cold_start = keys.take_if(Slot::ColdStart, Member::as_bool);
-        let origin = read_origin(&mut keys).map(Box::new);
+        let cold_start = keys.take_first(COLD_START_KEYS, Member::as_bool);
+        let origin = read_origin(&mut keys, emf).map(Box::new);
         let error = error::read(&mut keys, message.as_deref()).map(Box::new);
         let implied_level = if clef {
             Some(Level::Info)
@@ -227,6 +260,7 @@ impl<'a> Facts<'a> {
             cold_start,
             error,
             origin,
+            details,
             fields: keys.finish(),
         }
     }
@@ -254,6 +288,16 @@ fn level_of(v: &Member<'_>) -> Option<Level> {
         Member::Str(s) => Level::from_word(s),
         Member::Json(v) => Level::from_json(v),
     }
+}
+
+/// Datadog's reserved `status` attribute as a level: a level word only (not a number, which is
+/// far more likely an HTTP status, and not `ok` / `success`).
+fn status_level(v: &Member<'_>) -> Option<Level> {
+    let word = v.as_str()?;
+    if word.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Level::from_word(word)
 }
 
 /// [`timestamp_of`] of a member value.
@@ -309,11 +353,16 @@ fn find_request_id(keys: &Keys<'_>) -> Option<(Slot, String)> {
 }
 
 /// Function identity stated by the line (`function_name`, `functionVersion`, `service`).
-fn read_origin(keys: &mut Keys<'_>) -> Option<Origin> {
+fn read_origin(keys: &mut Keys<'_>, emf: bool) -> Option<Origin> {
+    let service_keys = if emf {
+        &SERVICE_KEYS[..1]
+    } else {
+        SERVICE_KEYS
+    };
     let origin = Origin {
         function_name: keys.take_first(FUNCTION_NAME_KEYS, non_empty_str),
         function_version: keys.take_first(FUNCTION_VERSION_KEYS, non_empty_str),
-        service: keys.take_if(Slot::Service, non_empty_str),
+        service: keys.take_first(service_keys, non_empty_str),
     };
     let any = origin.function_name.is_some()
         || origin.function_version.is_some()
@@ -327,6 +376,76 @@ fn non_empty_str(v: &Member<'_>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+/// What the context keys of a JSON object state, and the keys left once those are taken: the
+/// one recognizer of correlation ids, durable execution facts and tenant ids, for line shapes
+/// that map their other keys themselves (Lambda JSON-format app records).
+#[derive(Debug)]
+pub struct LineContext<'a> {
+    /// Correlation ids (`attributes.correlation_id`, `attributes.correlation.*`).
+    pub correlation: Option<Correlation>,
+    /// Tenant id and durable execution facts, when the object states any.
+    pub details: Option<PlatformDetails>,
+    /// The object without the keys used.
+    pub rest: Entries<'a>,
+}
+
+/// Reads the context keys of `obj` (see [`LineContext`]).
+pub fn read_context(obj: Entries<'_>) -> LineContext<'_> {
+    let mut keys = Keys::new(obj, false);
+    let context = ids::read_context(&mut keys);
+    LineContext {
+        correlation: context.correlation,
+        details: context_details(context.tenant_id, context.durable),
+        rest: keys.finish(),
+    }
+}
+
+/// True when `key` is one [`read_context`] may take (a cheap test before splitting an object).
+pub fn is_context_key(key: &str) -> bool {
+    key.starts_with(keys::DAZN_CORRELATION_PREFIX)
+        || Slot::of(key).is_some_and(|s| {
+            matches!(
+                s,
+                Slot::CorrelationId
+                    | Slot::CorrelationIdCap
+                    | Slot::CorrelationIdCamel
+                    | Slot::CorrelationIds
+                    | Slot::DebugLogEnabled
+                    | Slot::CallChainLength
+                    | Slot::ExecutionArn
+                    | Slot::TenantId
+            )
+        })
+}
+
+/// Platform details holding a tenant id and durable execution facts, when there are any.
+fn context_details(
+    tenant_id: Option<String>,
+    durable: Option<DurableExecution>,
+) -> Option<PlatformDetails> {
+    let durable = durable.filter(|d| !d.is_empty());
+    (tenant_id.is_some() || durable.is_some()).then(|| PlatformDetails {
+        tenant_id,
+        durable,
+        ..PlatformDetails::default()
+    })
+}
+
+/// Adds a JSON body's tenant id and durable facts to the line's platform details.
+fn merge_details(line: &mut Option<Box<PlatformDetails>>, inner: PlatformDetails) {
+    match line {
+        None => *line = Some(Box::new(inner)),
+        Some(existing) => {
+            if inner.tenant_id.is_some() {
+                existing.tenant_id = inner.tenant_id;
+            }
+            if inner.durable.is_some() {
+                existing.durable = inner.durable;
+            }
+        }
+    }
 }
 
 /// Inner X-Ray facts win, field by field.

@@ -344,6 +344,17 @@ pub(crate) fn check_report(id: &str, line: &ParsedLine<'_>, expected: &Value) {
 /// state, durations, events, dropped records, function name); keys it leaves out are not checked.
 pub(crate) fn check_platform_details(id: &str, line: &ParsedLine<'_>, expect: &Map<String, Value>) {
     let details = line.platform.as_deref().cloned().unwrap_or_default();
+    let tenant = details
+        .tenant_id
+        .clone()
+        .or_else(|| line.report.as_deref().and_then(|r| r.tenant_id.clone()));
+    if let Some(want) = expect.get("tenant_id") {
+        assert_eq!(tenant.as_deref(), want.as_str(), "{id}: tenant_id");
+    }
+    if let Some(want) = expect.get("durable") {
+        let got = serde_json::to_value(&details.durable).unwrap_or_default();
+        assert_eq!(&got, want, "{id}: durable");
+    }
     let strings = [
         ("version", &details.version),
         ("runtime_version", &details.runtime_version),

@@ -5,6 +5,7 @@
 use super::keys::{Keys, Slot};
 use crate::json::Member;
 use crate::model::ErrorInfo;
+use crate::parse::errors::report::{is_stack, stack_text};
 use serde_json::{Map, Value};
 
 /// Keys holding an error object `{name|type, message, stack}`.
@@ -43,7 +44,7 @@ fn read_error_object(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
         .find_map(|k| take_string(&mut obj, k));
     let message = take_string(&mut obj, "message");
     let stack = match obj.remove("stack") {
-        Some(v) if is_stack(&v) => stack_text(v),
+        Some(v) if is_stack(&v) => stack_text(&v),
         Some(other) => {
             obj.insert("stack".to_owned(), other);
             None
@@ -86,7 +87,7 @@ fn read_lambda_error(keys: &mut Keys<'_>) -> Option<ErrorInfo> {
     }
     let stacktrace = keys
         .take_when(Slot::StackTrace, is_stack_member)
-        .and_then(|m| stack_text(m.into_value()));
+        .and_then(|m| stack_text(&m.into_value()));
     Some(ErrorInfo {
         kind,
         message,
@@ -173,36 +174,11 @@ fn with_stack_fallbacks(
     }
 }
 
-/// True for a non-empty stack string or array of frames.
-fn is_stack(v: &Value) -> bool {
-    match v {
-        Value::String(s) => !s.is_empty(),
-        Value::Array(frames) => frames.iter().any(Value::is_string),
-        _ => false,
-    }
-}
-
 /// [`is_stack`] of a member value.
 fn is_stack_member(v: &Member<'_>) -> bool {
     match v {
-        Member::Str(s) => !s.is_empty(),
+        Member::Str(s) => !s.trim().is_empty(),
         Member::Json(v) => is_stack(v),
-    }
-}
-
-/// A stack trace as text: a string as written, an array of frames one per line.
-fn stack_text(v: Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s),
-        Value::Array(frames) => {
-            let lines: Vec<&str> = frames
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|f| f.trim_end_matches(['\n', '\r']))
-                .collect();
-            (!lines.is_empty()).then(|| lines.join("\n"))
-        }
-        _ => None,
     }
 }
 
@@ -286,15 +262,5 @@ mod tests {
             Some(("RuntimeError", Some("Unable to fullfil request")))
         );
         assert_eq!(message_after_type("HTTPErrorX", "HTTPError"), None);
-    }
-
-    #[test]
-    fn stack_arrays_join_frames_one_per_line() {
-        let v = serde_json::json!(["  File \"a.py\", line 1, in h\n    x = 1/0\n", "frame 2"]);
-        assert_eq!(
-            stack_text(v).as_deref(),
-            Some("  File \"a.py\", line 1, in h\n    x = 1/0\nframe 2")
-        );
-        assert_eq!(stack_text(serde_json::json!([])), None);
     }
 }

@@ -1,8 +1,25 @@
-//! X-Ray context and correlation ids of a structured line.
+//! X-Ray context, and the one recognizer of a JSON line's context keys: correlation ids,
+//! Lambda durable functions' execution / operation / attempt, and the tenant id.
+//!
+//! Every JSON line shape goes through [`read_context`]: whole-line structured JSON,
+//! JSON bodies after a runtime prefix (Node/Python tab-prefixed), and the extra top-level keys
+//! of Lambda JSON-format app records (see `super::read_context`). So a correlation id is
+//! recognised the same way whatever the line looks like:
+//!
+//! - Powertools `correlation_id` (and its .NET casings `CorrelationId`, `correlationId`): the
+//!   primary id.
+//! - dazn `x-correlation-*` keys (`x-correlation-id` is the primary id when there is no
+//!   Powertools one), and on a dazn line `awsRequestId`, `debug-log-enabled`,
+//!   `call-chain-length`.
+//! - a nested `correlation_ids` object: each of its members is a correlation key by its own name.
+//! - the durable execution ARN (`executionArn`): it ties the invocations of one durable execution
+//!   together.
+//!
+//! Every key found is kept in `attributes.correlation.*` under its original name.
 
 use super::keys::{Keys, Slot};
 use crate::json::Member;
-use crate::model::{Correlation, Trace};
+use crate::model::{Correlation, DurableExecution, Trace};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -12,7 +29,23 @@ const XRAY_KEYS: &[Slot] = &[
     Slot::XrayTraceId,
     Slot::XrayTraceIdCamel,
     Slot::AwsXrayTraceId,
+    Slot::XRayTraceIdCap,
+    Slot::XRayTraceIdCamel,
 ];
+
+/// Powertools correlation-id keys: snake case (Python, TypeScript, Java, .NET default) and the
+/// .NET logger's PascalCase / camelCase output.
+const POWERTOOLS_CORRELATION_KEYS: &[Slot] = &[
+    Slot::CorrelationId,
+    Slot::CorrelationIdCap,
+    Slot::CorrelationIdCamel,
+];
+
+/// The key the durable execution ARN is kept under in `attributes.correlation.*`.
+pub(super) const DURABLE_EXECUTION_KEY: &str = "executionArn";
+
+/// The dazn primary key inside a nested `correlation_ids` object also names the primary id.
+const NESTED_PRIMARY_KEYS: &[&str] = &["correlation_id", DAZN_PRIMARY_KEY];
 
 /// Generic trace-id keys: read only when the value is X-Ray shaped or an X-Ray header, so an
 /// OpenTelemetry or vendor trace id stays in `fields`.
@@ -110,26 +143,115 @@ pub fn is_xray_id(s: &str) -> bool {
         })
 }
 
-/// Reads Powertools and dazn correlation ids; the keys used leave `fields`.
+/// What the context keys of one JSON line state.
+#[derive(Debug, Default)]
+pub(super) struct Context {
+    /// Correlation ids (see the module rules).
+    pub(super) correlation: Option<Correlation>,
+    /// `tenantId` (tenant isolation).
+    pub(super) tenant_id: Option<String>,
+    /// Durable execution facts (`executionArn`, and on such a line `operationId`, `attempt`).
+    pub(super) durable: Option<DurableExecution>,
+}
+
+/// Reads the line's context keys; the keys used leave `fields`.
+pub(super) fn read_context(keys: &mut Keys<'_>) -> Context {
+    let durable = read_durable(keys);
+    let tenant_id = keys.take_if(Slot::TenantId, |v| text_of(v.as_str()?));
+    let arn = durable.as_ref().and_then(|d| d.execution_arn.as_deref());
+    Context {
+        correlation: read_correlation(keys, arn),
+        tenant_id,
+        durable,
+    }
+}
+
+/// The durable execution SDK's keys. `operationId` and `attempt` are generic names: they are
+/// read only on a line that names its durable execution (`executionArn`, an ARN).
+fn read_durable(keys: &mut Keys<'_>) -> Option<DurableExecution> {
+    let execution_arn = keys.take_if(Slot::ExecutionArn, |v| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|s| s.starts_with("arn:"))
+            .map(str::to_owned)
+    })?;
+    let operation_id = keys.take_if(Slot::OperationId, |v| match v.as_json() {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => text_of(v.as_str()?),
+    });
+    let attempt = keys.take_if(Slot::Attempt, |v| match v.as_json() {
+        Some(Value::Number(n)) => n.as_u64(),
+        _ => v.as_str()?.trim().parse().ok(),
+    });
+    Some(DurableExecution {
+        execution_arn: Some(execution_arn),
+        operation_id,
+        attempt,
+    })
+}
+
+/// A non-blank string, trimmed and owned.
+fn text_of(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Reads the correlation ids (see the module rules); the keys used leave `fields`.
 ///
 /// dazn's `awsRequestId`, `debug-log-enabled` and `call-chain-length` count as correlation ids
 /// only on a dazn line (one with an `x-correlation-*` key or a dazn marker key): a bare
 /// `awsRequestId` is just a request id.
-pub(super) fn read_correlation(keys: &mut Keys<'_>) -> Option<Correlation> {
+fn read_correlation(keys: &mut Keys<'_>, durable_arn: Option<&str>) -> Option<Correlation> {
     let mut ids = Map::new();
-    let powertools = keys
-        .take_when(Slot::CorrelationId, |v| !v.is_null())
-        .map(Member::into_value);
-    let mut primary = powertools.as_ref().and_then(id_text);
-    if let Some(v) = powertools {
-        ids.insert(Slot::CorrelationId.name().to_owned(), v);
+    let mut primary = None;
+    for slot in POWERTOOLS_CORRELATION_KEYS {
+        if let Some(v) = keys.take_when(*slot, |v| !v.is_null()) {
+            let v = v.into_value();
+            if primary.is_none() {
+                primary = id_text(&v);
+            }
+            ids.insert(slot.name().to_owned(), v);
+        }
     }
     read_dazn(keys, &mut ids);
+    read_nested(keys, &mut ids);
     if primary.is_none() {
-        primary = ids.get(DAZN_PRIMARY_KEY).and_then(id_text);
+        primary = NESTED_PRIMARY_KEYS
+            .iter()
+            .find_map(|k| ids.get(*k).and_then(id_text));
+    }
+    if let Some(arn) = durable_arn {
+        ids.insert(
+            DURABLE_EXECUTION_KEY.to_owned(),
+            Value::String(arn.to_owned()),
+        );
     }
     let correlation = Correlation { primary, ids };
     (!correlation.is_empty()).then_some(correlation)
+}
+
+/// A nested `correlation_ids` object: each string or number member is a correlation key by its
+/// own name (a key already found at the top level wins). Other members stay in the object,
+/// which stays in `fields` when anything is left.
+fn read_nested(keys: &mut Keys<'_>, ids: &mut Map<String, Value>) {
+    let is_object = |v: &Member<'_>| v.as_json().is_some_and(Value::is_object);
+    let Some(Value::Object(nested)) = keys
+        .take_when(Slot::CorrelationIds, is_object)
+        .map(Member::into_value)
+    else {
+        return;
+    };
+    let mut left = Map::new();
+    for (k, v) in nested {
+        if id_text(&v).is_some() {
+            ids.entry(k).or_insert(v);
+        } else {
+            left.insert(k, v);
+        }
+    }
+    if !left.is_empty() {
+        keys.put_back(Slot::CorrelationIds, Member::Json(Value::Object(left)));
+    }
 }
 
 /// Moves the correlation keys of a dazn line into `ids`, under their original names.

@@ -36,7 +36,7 @@ macro_rules! slots {
             }
 
             /// The bit of this slot in a presence mask.
-            fn bit(self) -> u64 {
+            fn bit(self) -> u128 {
                 1 << (self as u32)
             }
 
@@ -58,6 +58,7 @@ slots! {
     AtMt = "@mt",
     RenderedMessage = "RenderedMessage",
     MessageTemplate = "MessageTemplate",
+    MessageCap = "Message",
     // level
     SLevel = "sLevel",
     Level = "level",
@@ -66,6 +67,8 @@ slots! {
     Severity = "severity",
     AtL = "@l",
     LevelCap = "Level",
+    LogDotLevel = "log.level",
+    Status = "status",
     // timestamp
     Timestamp = "timestamp",
     Time = "time",
@@ -82,23 +85,40 @@ slots! {
     AwsRequestId = "awsRequestId",
     FunctionRequestId = "function_request_id",
     LambdaRequestId = "lambda_request_id",
+    FunctionRequestIdCap = "FunctionRequestId",
+    FunctionRequestIdCamel = "functionRequestId",
     // function identity and cold start
     FunctionName = "function_name",
     LambdaFunctionName = "lambda_function_name",
     FunctionNameCamel = "functionName",
     FunctionVersion = "function_version",
     FunctionVersionCamel = "functionVersion",
+    FunctionNameCap = "FunctionName",
+    FunctionVersionCap = "FunctionVersion",
     Service = "service",
+    ServiceCap = "Service",
     ColdStart = "cold_start",
+    ColdStartCap = "ColdStart",
+    ColdStartCamel = "coldStart",
     // X-Ray
     XrayTraceId = "xray_trace_id",
     XrayTraceIdCamel = "xrayTraceId",
     AwsXrayTraceId = "AWS-XRAY-TRACE-ID",
+    XRayTraceIdCap = "XRayTraceId",
+    XRayTraceIdCamel = "xRayTraceId",
     TraceId = "traceId",
     TraceIdSnake = "trace_id",
     Tracing = "tracing",
     // correlation (dazn `x-correlation-*` keys are collected by prefix)
     CorrelationId = "correlation_id",
+    CorrelationIdCap = "CorrelationId",
+    CorrelationIdCamel = "correlationId",
+    CorrelationIds = "correlation_ids",
+    // Lambda durable functions (the SDK's log lines) and tenant isolation
+    ExecutionArn = "executionArn",
+    OperationId = "operationId",
+    Attempt = "attempt",
+    TenantId = "tenantId",
     DebugLogEnabled = "debug-log-enabled",
     CallChainLength = "call-chain-length",
     // errors
@@ -115,8 +135,8 @@ slots! {
     Stack = "stack",
 }
 
-// Presence of slots is kept in a `u64`.
-const _: () = assert!(Slot::COUNT <= 64);
+// Presence of slots is kept in a `u128`.
+const _: () = assert!(Slot::COUNT <= 128);
 
 impl Slot {
     /// Message keys are rendered into `body` and also stay in `fields` (the oracles want
@@ -131,6 +151,7 @@ impl Slot {
                 | Slot::AtMt
                 | Slot::RenderedMessage
                 | Slot::MessageTemplate
+                | Slot::MessageCap
         )
     }
 }
@@ -147,9 +168,9 @@ pub(super) struct Keys<'a> {
     fields: Entries<'a>,
     slots: [Option<Member<'a>>; Slot::COUNT],
     /// Slots whose key stays in `fields` (see [`Slot::stays_in_fields`]) and was present.
-    staying: u64,
+    staying: u128,
     /// Slots that were filled at some point (so [`Keys::finish`] visits only those).
-    filled: u64,
+    filled: u128,
     /// dazn `x-correlation-*` keys, in key order.
     dazn: Vec<(Cow<'a, str>, Member<'a>)>,
     keep_all: bool,
@@ -160,8 +181,8 @@ impl<'a> Keys<'a> {
     /// borrowed from the line.
     pub(super) fn new(obj: Entries<'a>, keep_all: bool) -> Keys<'a> {
         let mut slots = [const { None }; Slot::COUNT];
-        let mut staying = 0u64;
-        let mut filled = 0u64;
+        let mut staying = 0u128;
+        let mut filled = 0u128;
         let mut dazn = Vec::new();
         let fields = if keep_all {
             for (k, v) in obj.iter() {
