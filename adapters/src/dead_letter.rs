@@ -1,4 +1,4 @@
-//! Dead letters in S3 (`DEAD_LETTER_BUCKET`): written by [`crate::opensearch::ship`] when
+//! Dead letters in S3 (`DEAD_LETTER_BUCKET`): written by [`crate::opensearch::ship()`] when
 //! documents could not be indexed, listed and read back by `shiplog redrive`. The key and the
 //! object format are pure ([`shiplog::delivery::dead_letter`]).
 

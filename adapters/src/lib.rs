@@ -14,6 +14,10 @@
 //!                      └─ MetricDatum ──► cloudwatch ──► PutMetricData / EMF
 //! ```
 
+// Where the process meets the outside world: this crate reads the clock (deadlines, signing
+// times, `now_millis`) and the environment (the AWS configuration) for the crates above it.
+#![allow(clippy::disallowed_methods)]
+
 pub mod cloudwatch;
 pub mod dead_letter;
 pub mod opensearch;

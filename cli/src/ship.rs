@@ -6,10 +6,10 @@
 use crate::args::{AuthArg, MetricsModeArg, ShipArgs, TargetArgs};
 use crate::ndjson::write_metric_lines;
 use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_UNDELIVERED, EXIT_USAGE};
-use shiplog::delivery::bulk::{BulkBodyBuilder, ChunkLimits};
-use shiplog::delivery::dead_letter::DeadLetterEntry;
+use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
 use shiplog::delivery::emf;
 use shiplog::delivery::encoding::Compression;
+use shiplog::delivery::shipping::{Shipment, ShippingSink};
 use shiplog::metrics::{aggregate, MetricDatum};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog_adapters::cloudwatch::{
@@ -18,10 +18,10 @@ use shiplog_adapters::cloudwatch::{
 use shiplog_adapters::dead_letter::DeadLetterStore;
 use shiplog_adapters::opensearch::config::check_endpoint_url;
 use shiplog_adapters::opensearch::{
-    resolve_auth, Auth, AuthMode, DeliveryOptions, OpenSearchClient, Outcome, TemplateStatus,
+    resolve_auth, ship, Auth, AuthMode, DeliveryOptions, OpenSearchClient, Outcome, ShipError,
+    TemplateStatus,
 };
 use shiplog_adapters::{load_sdk_config, now_millis, SdkConfig};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -60,6 +60,7 @@ impl TargetArgs {
     }
 
     /// Per-delivery deadline from now.
+    #[allow(clippy::disallowed_methods)] // the CLI shell reads the clock for each delivery
     pub fn deadline(&self) -> Instant {
         Instant::now() + Duration::from_secs(self.timeout.max(1))
     }
@@ -140,11 +141,25 @@ async fn run_async(
         }
     };
     let mut pipeline = Pipeline::new(config.clone());
-    let mut builder = BulkBodyBuilder::new(&config.index_prefix, ship.target.limits())
-        .with_document_ids(!ship.target.no_document_ids)
-        .with_compression(client.options().compression);
-    let mut total = Outcome::default();
-    let mut dead: Vec<DeadLetterEntry> = Vec::new();
+    let mut sink = ShippingSink::new(
+        BulkBodyBuilder::new(&config.index_prefix, ship.target.limits())
+            .with_document_ids(!ship.target.no_document_ids)
+            .with_compression(client.options().compression),
+    );
+    let dead_letters = ship
+        .dead_letter_bucket
+        .as_deref()
+        .zip(sdk.as_ref())
+        .map(|(bucket, sdk)| DeadLetterStore::from_sdk_config(sdk, bucket));
+    let mut shipper = Shipper {
+        client: &client,
+        dead_letters: dead_letters.as_ref(),
+        target: &ship.target,
+        run_id: format!("replay-{}-{}", now_millis().0, std::process::id()),
+        shipments: 0,
+        total: Outcome::default(),
+        leftovers: Leftovers::default(),
+    };
     let mut lines = Vec::new();
     let mut undecodable = 0;
     for path in paths {
@@ -152,13 +167,13 @@ async fn run_async(
             display: path.display().to_string(),
             ..InputLine::default()
         };
-        let before = (builder.documents(), builder.rejections.len());
+        let before = (sink.documents(), sink.rejections());
         match std::fs::read(path) {
             Err(e) => {
                 line.note = Some(format!("unreadable: {e}"));
                 undecodable += 1;
             }
-            Ok(bytes) => match pipeline.process_input(&bytes, &mut builder) {
+            Ok(bytes) => match pipeline.process_input(&bytes, &mut sink) {
                 Ok(summary) => {
                     line.events = summary.events;
                     if summary.records > 0 && summary.failed_records == summary.records {
@@ -168,27 +183,23 @@ async fn run_async(
                 }
                 Err(r) => {
                     line.note = Some(format!("{}: {}", r.reason, r.detail));
-                    builder.rejections.push(r);
+                    sink.reject_input(r);
                     undecodable += 1;
                 }
             },
         }
-        line.documents = builder.documents() - before.0;
-        line.rejections = builder.rejections.len() - before.1;
+        line.documents = sink.documents() - before.0;
+        line.rejections = sink.rejections() - before.1;
         lines.push(line);
-        let full = builder.take_full();
-        if !full.is_empty() {
-            let d = client.deliver(full, ship.target.deadline()).await;
-            total.absorb(&d.outcome);
-            dead.extend(d.dead);
-        }
+        shipper.ship(sink.take_full_chunks()).await;
     }
-    let (rest, metrics, rejections) = builder.finish_all();
-    if !rest.is_empty() {
-        let d = client.deliver(rest, ship.target.deadline()).await;
-        total.absorb(&d.outcome);
-        dead.extend(d.dead);
-    }
+    let Shipment {
+        chunks: rest,
+        points: metrics,
+        stats,
+        ..
+    } = sink.finish();
+    shipper.ship(rest).await;
     let points = metrics.len();
     let datums = aggregate(metrics);
     let datum_count = datums.len();
@@ -214,11 +225,13 @@ async fn run_async(
         return EXIT_USAGE;
     }
     print_inputs(&lines);
-    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &rejections {
-        *by_reason.entry(r.reason.as_str()).or_default() += 1;
-    }
-    for (reason, n) in by_reason {
+    // By the reason's code, alphabetically.
+    let by_code: std::collections::BTreeMap<&str, usize> = stats
+        .rejections_by_reason
+        .iter()
+        .map(|(reason, n)| (reason.as_str(), *n))
+        .collect();
+    for (reason, n) in by_code {
         eprintln!("  rejected {reason:<32} {n:>6}");
     }
     let destination = match ship.metrics_mode {
@@ -227,14 +240,8 @@ async fn run_async(
         MetricsModeArg::PutMetricData => "PutMetricData",
     };
     eprintln!("metrics: {points} points → {datum_count} datums ({destination})");
-    let leftover = dead_letter(
-        &dead,
-        ship.dead_letter_bucket.as_deref(),
-        sdk.as_ref(),
-        &mut total,
-    )
-    .await;
-    print_outcome(&total);
+    let leftover = shipper.leftovers.report();
+    print_outcome(&shipper.total);
     if undecodable > 0 {
         EXIT_UNDECODABLE
     } else if leftover || metrics_failed {
@@ -283,44 +290,91 @@ fn write_output(out: Option<&Path>, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// Writes leftovers to the dead-letter bucket; `true` when some documents are neither in
-/// OpenSearch nor in a dead letter.
-async fn dead_letter(
-    dead: &[DeadLetterEntry],
-    bucket: Option<&str>,
-    sdk: Option<&SdkConfig>,
-    total: &mut Outcome,
-) -> bool {
-    if dead.is_empty() {
-        return false;
-    }
-    let (Some(bucket), Some(sdk)) = (bucket, sdk) else {
-        eprintln!("shiplog replay: {} document(s) could not be indexed and no --dead-letter-bucket was given; first error: {}", dead.len(), first_error(dead));
-        return true;
-    };
-    let store = DeadLetterStore::from_sdk_config(sdk, bucket);
-    let at = now_millis();
-    let request_id = format!("replay-{}-{}", at.0, std::process::id());
-    match store.write(&request_id, at, dead).await {
-        Ok(key) => {
-            eprintln!(
-                "dead letter: {} document(s) written to s3://{bucket}/{key}",
-                dead.len()
-            );
-            total.dead_letter_key = Some(key);
-            false
+/// Ships the chunks of one run as they fill, each shipment through [`ship`] (delivery, then
+/// the dead letter, keyed `replay-<ms>-<pid>-<n>`), adding up what they did.
+struct Shipper<'a> {
+    client: &'a OpenSearchClient,
+    dead_letters: Option<&'a DeadLetterStore>,
+    target: &'a TargetArgs,
+    run_id: String,
+    shipments: usize,
+    total: Outcome,
+    leftovers: Leftovers,
+}
+
+impl Shipper<'_> {
+    /// Ships `chunks` (nothing to do without any) within one delivery deadline.
+    async fn ship(&mut self, chunks: Vec<Chunk>) {
+        if chunks.is_empty() {
+            return;
         }
-        Err(e) => {
-            eprintln!("shiplog replay: {} document(s) could not be indexed, and the dead letter failed: {e}", dead.len());
-            true
+        self.shipments += 1;
+        let request_id = format!("{}-{}", self.run_id, self.shipments);
+        let deadline = self.target.deadline();
+        match ship(
+            self.client,
+            self.dead_letters,
+            chunks,
+            deadline,
+            &request_id,
+        )
+        .await
+        {
+            Ok(outcome) => {
+                if let (Some(key), Some(store)) = (&outcome.dead_letter_key, self.dead_letters) {
+                    eprintln!(
+                        "dead letter: {} document(s) written to s3://{}/{key}",
+                        outcome.dead_lettered,
+                        store.bucket()
+                    );
+                }
+                self.total.absorb(&outcome);
+            }
+            Err(e) => {
+                self.total.absorb(e.outcome());
+                self.leftovers.add(&e);
+            }
         }
     }
 }
 
-fn first_error(dead: &[DeadLetterEntry]) -> String {
-    dead.first()
-        .map(|d| format!("{} {}: {}", d.error.status, d.error.kind, d.error.reason))
-        .unwrap_or_default()
+/// Documents neither in OpenSearch nor in a dead letter, over a run.
+#[derive(Debug, Default)]
+struct Leftovers {
+    count: usize,
+    /// The first shipment's error, with the last error of its first document.
+    first: Option<String>,
+    /// Whether the dead letter was attempted (a bucket was given) and failed.
+    write_failed: bool,
+}
+
+impl Leftovers {
+    fn add(&mut self, e: &ShipError) {
+        self.count += e.undelivered().len();
+        self.write_failed |= matches!(e, ShipError::DeadLetter { .. });
+        if self.first.is_none() {
+            self.first = Some(match (e, e.first_error()) {
+                (ShipError::DeadLetter { source, .. }, _) => source.to_string(),
+                (_, Some(err)) => format!("{} {}: {}", err.status, err.kind, err.reason),
+                (_, None) => String::new(),
+            });
+        }
+    }
+
+    /// Prints what is left over; `true` when some documents are neither in OpenSearch nor in a
+    /// dead letter.
+    fn report(&self) -> bool {
+        if self.count == 0 {
+            return false;
+        }
+        let first = self.first.as_deref().unwrap_or_default();
+        if self.write_failed {
+            eprintln!("shiplog replay: {} document(s) could not be indexed, and the dead letter failed: {first}", self.count);
+        } else {
+            eprintln!("shiplog replay: {} document(s) could not be indexed and no --dead-letter-bucket was given; first error: {first}", self.count);
+        }
+        true
+    }
 }
 
 fn print_inputs(lines: &[InputLine]) {

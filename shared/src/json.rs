@@ -8,7 +8,10 @@
 //! an object line and ships as text.
 
 mod member;
+pub(crate) mod object;
 mod write;
+
+pub(crate) use object::json_key;
 
 pub use member::Member;
 pub(crate) use write::next_escape;

@@ -69,11 +69,15 @@ pub enum RejectReason {
     /// EMF only: a metric name equal to one of its dimension names or to `_aws` (both would be
     /// the same member of the EMF document).
     MetricNameConflict,
+    // ---- one document, on its way into a `_bulk` body ----
+    /// The document could not be serialised into its `_bulk` source line (never seen: documents
+    /// hold only string-keyed maps); it is not shipped.
+    DocumentNotSerializable,
 }
 
 impl RejectReason {
     /// Every reason, in declaration order (summaries, self-metrics and tests iterate it).
-    pub const ALL: [RejectReason; 26] = [
+    pub const ALL: [RejectReason; 27] = [
         RejectReason::InvalidEnvelope,
         RejectReason::InvalidBase64,
         RejectReason::InvalidGzip,
@@ -100,6 +104,7 @@ impl RejectReason {
         RejectReason::MetricInvalidNamespace,
         RejectReason::MetricDatumMalformed,
         RejectReason::MetricNameConflict,
+        RejectReason::DocumentNotSerializable,
     ];
 
     /// The kebab-case code.
@@ -132,6 +137,7 @@ impl RejectReason {
             MetricInvalidNamespace => "metric-invalid-namespace",
             MetricDatumMalformed => "metric-datum-malformed",
             MetricNameConflict => "metric-name-conflict",
+            DocumentNotSerializable => "document-not-serializable",
         }
     }
 

@@ -9,7 +9,9 @@ use shiplog::backoff::BackoffPolicy;
 use shiplog::delivery::bulk::{BulkBodyBuilder, Chunk, ChunkLimits};
 use shiplog::delivery::dead_letter::{DeadLetterEntry, GiveUp, DEAD_LETTER_PREFIX};
 use shiplog::delivery::encoding::Compression;
+use shiplog::delivery::item::{FailureReason, ItemErrorKind};
 use shiplog::delivery::salvage::SALVAGED_FIELDS_KEY;
+use shiplog::delivery::shipping::ShippingSink;
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::CollectingSink;
 use shiplog_adapters::dead_letter::DeadLetterStore;
@@ -28,7 +30,8 @@ use std::time::{Duration, Instant};
 
 type Key = (String, String);
 
-/// The chunks to send and what OpenSearch should end up holding: (index, id) → source.
+/// The chunks to send and what OpenSearch should end up holding: (index, id) → source, for the
+/// documents and the invocation spans alike (both are bulk items).
 struct Batch {
     chunks: Vec<Chunk>,
     expected: BTreeMap<Key, Value>,
@@ -47,19 +50,20 @@ fn batch(limits: ChunkLimits) -> Batch {
 fn batch_with_ids(limits: ChunkLimits, document_ids: bool) -> Batch {
     let mut p1 = Pipeline::new(PipelineConfig::default());
     let mut p2 = Pipeline::new(PipelineConfig::default());
-    let mut builder = BulkBodyBuilder::new("shiplog", limits).with_document_ids(document_ids);
+    let mut sink =
+        ShippingSink::new(BulkBodyBuilder::new("shiplog", limits).with_document_ids(document_ids));
     let mut collected = CollectingSink::new("shiplog");
     for path in delivery_inputs() {
         let bytes = std::fs::read(&path).unwrap();
-        let _ = p1.process_input(&bytes, &mut builder);
+        let _ = p1.process_input(&bytes, &mut sink);
         let _ = p2.process_input(&bytes, &mut collected);
     }
-    let chunks = builder.finish();
+    let chunks = sink.finish().chunks;
     let mut expected = BTreeMap::new();
-    for (index, id, source) in collected.documents {
+    for (index, id, source) in collected.documents.into_iter().chain(collected.spans) {
         assert!(
             expected.insert((index, id.clone()), source).is_none(),
-            "event id {id} appears twice in the inputs"
+            "event or span id {id} appears twice in the inputs"
         );
     }
     let b = Batch { chunks, expected };
@@ -184,10 +188,19 @@ async fn every_document_is_indexed_once_in_its_daily_index_with_its_id_and_sourc
     assert_eq!(d.outcome.requests, b.chunks.len());
     assert_eq!(d.outcome.retries, 0);
     assert_exactly_once_or_dead_lettered(&fake, &b.expected, &d.dead, &d.outcome);
-    for doc in fake.docs() {
+    let (spans, docs): (Vec<_>, Vec<_>) = fake
+        .docs()
+        .into_iter()
+        .partition(|d| d.index.starts_with("otel-v1-apm-span-shiplog-"));
+    assert!(!spans.is_empty(), "the invocations' spans are shipped too");
+    for doc in docs {
         assert_eq!(doc.version, 1);
         let ts = doc.source["observedTimestamp"].as_str().unwrap();
         assert_eq!(doc.index, format!("shiplog-{}", ts[..10].replace('-', ".")));
+    }
+    for span in spans {
+        assert_eq!(span.version, 1);
+        assert_eq!(span.id, span.source["spanId"].as_str().unwrap());
     }
 }
 
@@ -613,7 +626,13 @@ async fn index_template_is_installed_once_upgraded_when_older_and_never_blocks_s
         d.outcome.template,
         TemplateStatus::Current { version: ours }
     );
-    assert_eq!(fake.template_puts(), 1);
+    // The logs template and the span template, once each.
+    assert_eq!(fake.template_puts(), 2);
+    let spans = fake.template("otel-v1-apm-span-shiplog").unwrap();
+    assert_eq!(
+        spans["index_patterns"],
+        serde_json::json!(["otel-v1-apm-span-shiplog-*"])
+    );
     // An older template is upgraded; a newer one is left alone.
     let mut older = t.clone();
     older["version"] = serde_json::json!(ours - 1);
@@ -625,7 +644,7 @@ async fn index_template_is_installed_once_upgraded_when_older_and_never_blocks_s
         d.outcome.template,
         TemplateStatus::Installed { version: ours }
     );
-    assert_eq!(fake.template_puts(), 2);
+    assert_eq!(fake.template_puts(), 3);
     let mut newer = t;
     newer["version"] = serde_json::json!(ours + 5);
     fake.put_template("shiplog", newer);
@@ -636,7 +655,7 @@ async fn index_template_is_installed_once_upgraded_when_older_and_never_blocks_s
         d.outcome.template,
         TemplateStatus::Current { version: ours + 5 }
     );
-    assert_eq!(fake.template_puts(), 2);
+    assert_eq!(fake.template_puts(), 3);
     // A failing template API is reported, and documents are shipped regardless.
     let broken = FakeOpenSearch::start(
         FakeAuth::None,
@@ -731,7 +750,9 @@ async fn deadline_is_respected_leftovers_land_in_s3_and_redrive_indexes_them_exa
         b.expected.keys().cloned().collect::<BTreeSet<_>>()
     );
     assert!(entries.iter().all(|e| e.given_up == GiveUp::Deadline));
-    assert!(entries.iter().any(|e| e.error.kind == "timeout"));
+    assert!(entries
+        .iter()
+        .any(|e| e.error.kind == ItemErrorKind::Shiplog(FailureReason::Timeout)));
     for e in &entries {
         let src: Value = serde_json::from_slice(&e.source).unwrap();
         assert_eq!(&src, &b.expected[&(e.index.clone(), e.id.clone())]);
@@ -893,7 +914,7 @@ async fn basic_auth_credentials_come_from_secrets_manager() {
 #[tokio::test]
 async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_letters() {
     use shiplog_adapters::opensearch::config::{
-        ENV_AUTH, ENV_DEAD_LETTER_BUCKET, ENV_DEAD_LETTER_PREFIX, ENV_ENDPOINT, ENV_SECRET_ARN,
+        AUTH_ENV, DEAD_LETTER_BUCKET_ENV, DEAD_LETTER_PREFIX_ENV, ENDPOINT_ENV, SECRET_ARN_ENV,
     };
     use shiplog_adapters::opensearch::{
         resolve_domain, DocumentDestination, OpenSearchConfig, OpenSearchError, OpenSearchShipper,
@@ -951,11 +972,11 @@ async fn shipper_is_wired_from_the_environment_with_domain_lookup_and_s3_dead_le
     .await
     .unwrap();
     let env: BTreeMap<&str, String> = [
-        (ENV_ENDPOINT, fake.url()),
-        (ENV_AUTH, "basic".to_owned()),
-        (ENV_SECRET_ARN, "os-basic".to_owned()),
-        (ENV_DEAD_LETTER_PREFIX, "dead-letter/".to_owned()),
-        (ENV_DEAD_LETTER_BUCKET, "dlq".to_owned()),
+        (ENDPOINT_ENV, fake.url()),
+        (AUTH_ENV, "basic".to_owned()),
+        (SECRET_ARN_ENV, "os-basic".to_owned()),
+        (DEAD_LETTER_PREFIX_ENV, "dead-letter/".to_owned()),
+        (DEAD_LETTER_BUCKET_ENV, "dlq".to_owned()),
     ]
     .into_iter()
     .collect();
@@ -1031,6 +1052,7 @@ fn replay_to_opensearch_ships_samples_through_the_same_delivery() {
     let want: BTreeSet<Key> = collected
         .documents
         .iter()
+        .chain(&collected.spans)
         .map(|(i, id, _)| (i.clone(), id.clone()))
         .collect();
     let got: BTreeSet<Key> = fake.docs().into_iter().map(|d| (d.index, d.id)).collect();

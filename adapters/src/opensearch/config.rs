@@ -25,29 +25,29 @@ use shiplog::pipeline::DEFAULT_INDEX_PREFIX;
 use std::collections::HashMap;
 
 /// `OPENSEARCH_ENDPOINT`.
-pub const ENV_ENDPOINT: &str = "OPENSEARCH_ENDPOINT";
+pub const ENDPOINT_ENV: &str = "OPENSEARCH_ENDPOINT";
 /// `OPENSEARCH_DOMAIN`.
-pub const ENV_DOMAIN: &str = "OPENSEARCH_DOMAIN";
+pub const DOMAIN_ENV: &str = "OPENSEARCH_DOMAIN";
 /// `OPENSEARCH_AUTH`.
-pub const ENV_AUTH: &str = "OPENSEARCH_AUTH";
+pub const AUTH_ENV: &str = "OPENSEARCH_AUTH";
 /// `OPENSEARCH_SECRET_ARN`.
-pub const ENV_SECRET_ARN: &str = "OPENSEARCH_SECRET_ARN";
+pub const SECRET_ARN_ENV: &str = "OPENSEARCH_SECRET_ARN";
 /// `INDEX_PREFIX`.
-pub const ENV_INDEX_PREFIX: &str = "INDEX_PREFIX";
+pub const INDEX_PREFIX_ENV: &str = "INDEX_PREFIX";
 /// `OPENSEARCH_GZIP`.
-pub const ENV_GZIP: &str = "OPENSEARCH_GZIP";
+pub const GZIP_ENV: &str = "OPENSEARCH_GZIP";
 /// `OPENSEARCH_BULK_MAX_BYTES`.
-pub const ENV_BULK_MAX_BYTES: &str = "OPENSEARCH_BULK_MAX_BYTES";
+pub const BULK_MAX_BYTES_ENV: &str = "OPENSEARCH_BULK_MAX_BYTES";
 /// `OPENSEARCH_BULK_MAX_ACTIONS`.
-pub const ENV_BULK_MAX_ACTIONS: &str = "OPENSEARCH_BULK_MAX_ACTIONS";
+pub const BULK_MAX_ACTIONS_ENV: &str = "OPENSEARCH_BULK_MAX_ACTIONS";
 /// `OPENSEARCH_MANAGE_TEMPLATE`.
-pub const ENV_MANAGE_TEMPLATE: &str = "OPENSEARCH_MANAGE_TEMPLATE";
+pub const MANAGE_TEMPLATE_ENV: &str = "OPENSEARCH_MANAGE_TEMPLATE";
 /// `OPENSEARCH_DOCUMENT_IDS`.
-pub const ENV_DOCUMENT_IDS: &str = "OPENSEARCH_DOCUMENT_IDS";
+pub const DOCUMENT_IDS_ENV: &str = "OPENSEARCH_DOCUMENT_IDS";
 /// `DEAD_LETTER_BUCKET`.
-pub const ENV_DEAD_LETTER_BUCKET: &str = "DEAD_LETTER_BUCKET";
+pub const DEAD_LETTER_BUCKET_ENV: &str = "DEAD_LETTER_BUCKET";
 /// `DEAD_LETTER_PREFIX`.
-pub const ENV_DEAD_LETTER_PREFIX: &str = "DEAD_LETTER_PREFIX";
+pub const DEAD_LETTER_PREFIX_ENV: &str = "DEAD_LETTER_PREFIX";
 
 /// How requests are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -186,70 +186,70 @@ impl OpenSearchConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let mut problems = Vec::new();
-        let auth = match get(ENV_AUTH) {
+        let auth = match get(AUTH_ENV) {
             None => AuthMode::default(),
             Some(v) => AuthMode::parse(&v).unwrap_or_else(|| {
                 problems.push(format!(
-                    "{ENV_AUTH} must be sigv4, sigv4-aoss, basic or none, got {v:?}"
+                    "{AUTH_ENV} must be sigv4, sigv4-aoss, basic or none, got {v:?}"
                 ));
                 AuthMode::default()
             }),
         };
-        let endpoint = match (get(ENV_ENDPOINT), get(ENV_DOMAIN)) {
+        let endpoint = match (get(ENDPOINT_ENV), get(DOMAIN_ENV)) {
             (Some(url), None) => match check_endpoint_url(&url, auth) {
                 Ok(u) => Some(EndpointSource::Url(u)),
                 Err(p) => {
-                    problems.push(format!("{ENV_ENDPOINT}: {p}"));
+                    problems.push(format!("{ENDPOINT_ENV}: {p}"));
                     None
                 }
             },
             (None, Some(domain)) => Some(EndpointSource::Domain(domain.trim().to_owned())),
             (Some(_), Some(_)) => {
-                problems.push(format!("set {ENV_ENDPOINT} or {ENV_DOMAIN}, not both"));
+                problems.push(format!("set {ENDPOINT_ENV} or {DOMAIN_ENV}, not both"));
                 None
             }
             (None, None) => {
                 problems.push(format!(
-                    "set {ENV_ENDPOINT} (URL) or {ENV_DOMAIN} (managed domain name)"
+                    "set {ENDPOINT_ENV} (URL) or {DOMAIN_ENV} (managed domain name)"
                 ));
                 None
             }
         };
-        let secret_id = get(ENV_SECRET_ARN);
+        let secret_id = get(SECRET_ARN_ENV);
         if auth == AuthMode::Basic && secret_id.is_none() {
-            problems.push(format!("{ENV_AUTH}=basic needs {ENV_SECRET_ARN} (credentials never come from plain environment variables)"));
+            problems.push(format!("{AUTH_ENV}=basic needs {SECRET_ARN_ENV} (credentials never come from plain environment variables)"));
         }
-        let compression = match get(ENV_GZIP).map(|v| parse_bool(ENV_GZIP, &v, &mut problems)) {
+        let compression = match get(GZIP_ENV).map(|v| parse_bool(GZIP_ENV, &v, &mut problems)) {
             Some(Some(false)) => Compression::None,
             _ => Compression::Gzip,
         };
         let defaults = ChunkLimits::default();
         let chunk_limits = ChunkLimits {
-            max_bytes: get(ENV_BULK_MAX_BYTES)
-                .and_then(|v| parse_positive(ENV_BULK_MAX_BYTES, &v, &mut problems))
+            max_bytes: get(BULK_MAX_BYTES_ENV)
+                .and_then(|v| parse_positive(BULK_MAX_BYTES_ENV, &v, &mut problems))
                 .unwrap_or(defaults.max_bytes),
-            max_actions: get(ENV_BULK_MAX_ACTIONS)
-                .and_then(|v| parse_positive(ENV_BULK_MAX_ACTIONS, &v, &mut problems))
+            max_actions: get(BULK_MAX_ACTIONS_ENV)
+                .and_then(|v| parse_positive(BULK_MAX_ACTIONS_ENV, &v, &mut problems))
                 .unwrap_or(defaults.max_actions),
         };
-        let manage_template = get(ENV_MANAGE_TEMPLATE)
-            .and_then(|v| parse_bool(ENV_MANAGE_TEMPLATE, &v, &mut problems))
+        let manage_template = get(MANAGE_TEMPLATE_ENV)
+            .and_then(|v| parse_bool(MANAGE_TEMPLATE_ENV, &v, &mut problems))
             .unwrap_or(true);
-        let document_ids = get(ENV_DOCUMENT_IDS)
-            .and_then(|v| parse_bool(ENV_DOCUMENT_IDS, &v, &mut problems))
+        let document_ids = get(DOCUMENT_IDS_ENV)
+            .and_then(|v| parse_bool(DOCUMENT_IDS_ENV, &v, &mut problems))
             .unwrap_or(true);
-        let dead_letter_prefix = match get(ENV_DEAD_LETTER_PREFIX) {
+        let dead_letter_prefix = match get(DEAD_LETTER_PREFIX_ENV) {
             None => DEAD_LETTER_PREFIX.to_owned(),
             Some(p) if p.starts_with('/') => {
                 problems.push(format!(
-                    "{ENV_DEAD_LETTER_PREFIX} must not start with '/', got {p:?}"
+                    "{DEAD_LETTER_PREFIX_ENV} must not start with '/', got {p:?}"
                 ));
                 DEAD_LETTER_PREFIX.to_owned()
             }
             Some(p) if p.ends_with('/') => p,
             Some(p) => format!("{p}/"),
         };
-        let index_prefix = get(ENV_INDEX_PREFIX).unwrap_or_else(|| DEFAULT_INDEX_PREFIX.to_owned());
+        let index_prefix = get(INDEX_PREFIX_ENV).unwrap_or_else(|| DEFAULT_INDEX_PREFIX.to_owned());
         match endpoint {
             Some(endpoint) if problems.is_empty() => Ok(OpenSearchConfig {
                 endpoint,
@@ -260,7 +260,7 @@ impl OpenSearchConfig {
                 chunk_limits,
                 manage_template,
                 document_ids,
-                dead_letter_bucket: get(ENV_DEAD_LETTER_BUCKET),
+                dead_letter_bucket: get(DEAD_LETTER_BUCKET_ENV),
                 dead_letter_prefix,
             }),
             _ => Err(ConfigError { problems }),
@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn defaults_with_an_endpoint() {
         let c = OpenSearchConfig::from_lookup(env(&[(
-            ENV_ENDPOINT,
+            ENDPOINT_ENV,
             "https://search-x.eu-west-1.es.amazonaws.com/",
         )]))
         .unwrap();
@@ -316,20 +316,20 @@ mod tests {
     #[test]
     fn every_setting_is_read() {
         let c = OpenSearchConfig::from_lookup(env(&[
-            (ENV_DOMAIN, "logs"),
-            (ENV_AUTH, "basic"),
+            (DOMAIN_ENV, "logs"),
+            (AUTH_ENV, "basic"),
             (
-                ENV_SECRET_ARN,
+                SECRET_ARN_ENV,
                 "arn:aws:secretsmanager:eu-west-1:1:secret:os",
             ),
-            (ENV_INDEX_PREFIX, "acme"),
-            (ENV_GZIP, "false"),
-            (ENV_BULK_MAX_BYTES, "1000000"),
-            (ENV_BULK_MAX_ACTIONS, "100"),
-            (ENV_MANAGE_TEMPLATE, "off"),
-            (ENV_DOCUMENT_IDS, "false"),
-            (ENV_DEAD_LETTER_BUCKET, "dlq"),
-            (ENV_DEAD_LETTER_PREFIX, "dead-letter"),
+            (INDEX_PREFIX_ENV, "acme"),
+            (GZIP_ENV, "false"),
+            (BULK_MAX_BYTES_ENV, "1000000"),
+            (BULK_MAX_ACTIONS_ENV, "100"),
+            (MANAGE_TEMPLATE_ENV, "off"),
+            (DOCUMENT_IDS_ENV, "false"),
+            (DEAD_LETTER_BUCKET_ENV, "dlq"),
+            (DEAD_LETTER_PREFIX_ENV, "dead-letter"),
         ]))
         .unwrap();
         assert_eq!(c.endpoint, EndpointSource::Domain("logs".into()));
@@ -352,23 +352,23 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let err = OpenSearchConfig::from_lookup(env(&[
-            (ENV_AUTH, "basic"),
-            (ENV_GZIP, "maybe"),
-            (ENV_BULK_MAX_BYTES, "0"),
+            (AUTH_ENV, "basic"),
+            (GZIP_ENV, "maybe"),
+            (BULK_MAX_BYTES_ENV, "0"),
         ]))
         .unwrap_err();
         assert_eq!(err.problems.len(), 4, "{err}");
         let text = err.to_string();
-        for needle in [ENV_ENDPOINT, ENV_SECRET_ARN, ENV_GZIP, ENV_BULK_MAX_BYTES] {
+        for needle in [ENDPOINT_ENV, SECRET_ARN_ENV, GZIP_ENV, BULK_MAX_BYTES_ENV] {
             assert!(text.contains(needle), "{needle} in {text}");
         }
         let both =
-            OpenSearchConfig::from_lookup(env(&[(ENV_ENDPOINT, "https://a"), (ENV_DOMAIN, "b")]))
+            OpenSearchConfig::from_lookup(env(&[(ENDPOINT_ENV, "https://a"), (DOMAIN_ENV, "b")]))
                 .unwrap_err();
         assert!(both.to_string().contains("not both"));
         let bad_auth = OpenSearchConfig::from_lookup(env(&[
-            (ENV_ENDPOINT, "https://a"),
-            (ENV_AUTH, "kerberos"),
+            (ENDPOINT_ENV, "https://a"),
+            (AUTH_ENV, "kerberos"),
         ]))
         .unwrap_err();
         assert!(bad_auth.to_string().contains("kerberos"));

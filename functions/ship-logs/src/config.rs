@@ -11,6 +11,7 @@
 use regex::Regex;
 use shiplog::config_value::{bool_problem, list_items, non_blank, parse_bool, parse_list};
 use shiplog::delivery::metrics_config::{MetricsDeliveryConfig, MetricsMode};
+use shiplog::delivery::usage_metrics::ARCHITECTURE_ENV;
 use shiplog::filter::{BuiltinRedaction, Filter};
 use shiplog::limits::{
     Limits, DEFAULT_CORRELATION_CACHE_SIZE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -18,7 +19,8 @@ use shiplog::limits::{
 };
 use shiplog::metrics::MetricDefaults;
 use shiplog::pipeline::PipelineConfig;
-use shiplog_adapters::opensearch::config::ENV_INDEX_PREFIX;
+use shiplog::span::{SpanConfig, SPANS_ENV};
+use shiplog_adapters::opensearch::config::INDEX_PREFIX_ENV;
 use shiplog_adapters::opensearch::OpenSearchConfig;
 use std::fmt;
 use std::time::Duration;
@@ -316,10 +318,10 @@ fn pipeline_config<F: Fn(&str) -> Option<String>>(
     let defaults = PipelineConfig::default();
     let index_prefix = opensearch
         .map(|o| o.index_prefix.clone())
-        .or_else(|| reader.get(ENV_INDEX_PREFIX))
+        .or_else(|| reader.get(INDEX_PREFIX_ENV))
         .unwrap_or(defaults.index_prefix);
     if let Some(p) = index_prefix_problem(&index_prefix) {
-        reader.problem(format!("{ENV_INDEX_PREFIX}: {p}"));
+        reader.problem(format!("{INDEX_PREFIX_ENV}: {p}"));
     }
     let limits = Limits {
         max_decompressed_bytes: reader.number(
@@ -356,6 +358,14 @@ fn pipeline_config<F: Fn(&str) -> Option<String>>(
         region: reader.get(AWS_REGION),
         own_log_groups: reader.own_log_groups(),
         filter,
+        spans: SpanConfig {
+            enabled: reader.bool(SPANS_ENV, true),
+            // A wrong value is reported by the metrics configuration, which reads it too.
+            architecture: reader
+                .get(ARCHITECTURE_ENV)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_default(),
+        },
     }
 }
 
@@ -363,6 +373,7 @@ fn pipeline_config<F: Fn(&str) -> Option<String>>(
 mod tests {
     use super::*;
     use shiplog::config_value::fixed_lookup as env;
+    use shiplog::cost::Architecture;
     use shiplog::delivery::metrics_config::FailurePolicy;
     use shiplog_adapters::opensearch::{AuthMode, EndpointSource};
 
@@ -385,6 +396,11 @@ mod tests {
         assert_eq!(c.pipeline.limits, Limits::default());
         assert!(c.pipeline.filter.is_noop(), "filtering is off by default");
         assert!(c.pipeline.own_log_groups.is_empty());
+        assert_eq!(
+            c.pipeline.spans,
+            SpanConfig::default(),
+            "spans are on by default"
+        );
         assert_eq!(c.deadline_safety, DEFAULT_DEADLINE_SAFETY);
         assert_eq!(c.function_name, None);
     }
@@ -417,6 +433,8 @@ mod tests {
             (MAX_JSON_DEPTH, "16"),
             (CORRELATION_CACHE_SIZE, "0"),
             (DEADLINE_SAFETY_MS, "500"),
+            (SPANS_ENV, "off"),
+            (ARCHITECTURE_ENV, "arm64"),
         ]))
         .unwrap();
         let p = &c.pipeline;
@@ -426,6 +444,8 @@ mod tests {
         assert_eq!(c.metrics_mode(), MetricsMode::Emf);
         assert!(!p.metrics.function_dimension);
         assert!(!p.ship_metric_lines);
+        assert!(!p.spans.enabled);
+        assert_eq!(p.spans.architecture, Architecture::Arm64);
         assert_eq!(p.region.as_deref(), Some("eu-west-1"));
         assert_eq!(
             p.own_log_groups,

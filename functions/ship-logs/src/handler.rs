@@ -18,7 +18,6 @@
 use crate::config::ConfigErrors;
 use crate::deps::Deps;
 use crate::response::{firehose_response, kinesis_response, verdicts, RecordVerdict};
-use crate::sink::{InvocationSink, Parsed};
 use crate::telemetry::{
     print_self_metrics, InvocationSummary, IMPLAUSIBLE_DEADLINE_MESSAGE, MISCONFIGURED_MESSAGE,
 };
@@ -30,6 +29,7 @@ use shiplog::decode::Source;
 use shiplog::delivery::bulk::BulkBodyBuilder;
 use shiplog::delivery::metric_requests::PublishOutcome;
 use shiplog::delivery::self_metrics::SelfMetrics;
+use shiplog::delivery::shipping::{RecordTrack, Shipment, ShippingSink};
 use shiplog::metrics::aggregate;
 use shiplog::metrics::MetricDatum;
 use shiplog::pipeline::InputSummary;
@@ -221,6 +221,7 @@ where
     D: DocumentDestination + Sync,
     M: MetricsDestination + Sync,
 {
+    #[allow(clippy::disallowed_methods)] // the shell reads the clock once per invocation
     let started = Instant::now();
     let now_ms = now_millis().0;
     let Deadline {
@@ -236,14 +237,14 @@ where
         report_implausible_deadline(received, now_ms);
     }
     let mut self_metrics = deps.self_metrics();
-    let (input, parsed) = parse(deps, event.payload.get().as_bytes(), self_metrics.as_mut());
+    let (input, shipment) = parse(deps, event.payload.get().as_bytes(), self_metrics.as_mut());
     drop(event.payload);
-    let Parsed {
+    let Shipment {
         chunks,
         points,
         records,
         stats,
-    } = parsed;
+    } = shipment;
     let datums = match deps.config.metrics.mode {
         MetricsMode::Off => Vec::new(),
         _ => aggregate(points),
@@ -253,6 +254,7 @@ where
         records: input.as_ref().map_or(0, |i| i.records),
         events: input.as_ref().map_or(0, |i| i.events),
         documents: stats.documents,
+        spans: stats.spans,
         rejections: stats.rejections,
         undecodable: stats.undecodable,
         first_undecodable: stats.first_undecodable.as_ref().map(describe),
@@ -289,12 +291,14 @@ fn parse<D, M>(
     deps: &Deps<D, M>,
     input: &[u8],
     self_metrics: Option<&mut SelfMetrics>,
-) -> (Option<InputSummary>, Parsed) {
+) -> (Option<InputSummary>, Shipment) {
     let opensearch = &deps.config.opensearch;
     let bulk = BulkBodyBuilder::new(&deps.config.pipeline.index_prefix, opensearch.chunk_limits)
         .with_document_ids(opensearch.document_ids)
         .with_compression(opensearch.compression);
-    let mut sink = InvocationSink::new(bulk, deps.usage(), self_metrics);
+    let mut sink = ShippingSink::new(bulk)
+        .with_usage(deps.usage())
+        .with_self_metrics(self_metrics);
     let result = deps.pipeline().process_input(input, &mut sink);
     let summary = match result {
         Ok(summary) => Some(summary),
@@ -384,7 +388,7 @@ fn record_delivery(
 /// The answer in the event source's shape.
 fn answer(
     source: Option<Source>,
-    records: &[crate::sink::RecordTrack],
+    records: &[RecordTrack],
     shipped: Result<Outcome, ShipError>,
     published: Result<PublishOutcome, PublishError>,
     summary: &mut InvocationSummary,
@@ -416,7 +420,7 @@ fn answer(
 }
 
 /// Every data record failed (the conservative answer when failures cannot be attributed).
-fn every_data_record_failed(records: &[crate::sink::RecordTrack]) -> Vec<RecordVerdict> {
+fn every_data_record_failed(records: &[RecordTrack]) -> Vec<RecordVerdict> {
     records
         .iter()
         .map(|r| match r.outcome {
@@ -433,6 +437,7 @@ fn payload_summary(s: &InvocationSummary) -> Value {
         "source": s.source,
         "events": s.events,
         "documents": s.documents,
+        "spans": s.spans,
         "indexed": s.indexed,
         "alreadyPresent": s.already_present,
         "deadLettered": s.dead_lettered,
@@ -443,6 +448,7 @@ fn payload_summary(s: &InvocationSummary) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests take real instants
 mod tests {
     use super::*;
 
@@ -525,6 +531,7 @@ mod tests {
         let undelivered = HandlerError::Undelivered(ShipError::NoDeadLetterBucket {
             count: 2,
             undelivered: vec!["a".into(), "b".into()],
+            first_error: None,
             outcome: Box::default(),
         });
         assert!(undelivered.is_retryable());

@@ -7,8 +7,8 @@
 //! - [`config`]: environment → [`config::Config`], once, every problem at once.
 //! - [`deps`]: the pipeline (correlation cache), OpenSearch client, dead-letter store and metrics
 //!   destination, built once per container.
-//! - [`handler`]: one invocation: parse, ship and publish concurrently, answer.
-//! - [`sink`]: the pipeline's sink for one invocation (chunks, points, per-record ids).
+//! - [`handler`]: one invocation: parse (into the core's
+//!   [`shiplog::delivery::shipping::ShippingSink`]), ship and publish concurrently, answer.
 //! - [`response`]: per-record verdicts and the Kinesis / Firehose answers (pure).
 //! - [`telemetry`]: JSON logs at `warn`, one summary line and one self-metrics line at most.
 //!
@@ -18,5 +18,4 @@ pub mod config;
 pub mod deps;
 pub mod handler;
 pub mod response;
-pub mod sink;
 pub mod telemetry;

@@ -10,6 +10,7 @@ use shiplog_ship_logs::handler::{handle, handle_misconfigured};
 use shiplog_ship_logs::telemetry::{self, MISCONFIGURED_MESSAGE, STARTUP_FAILED_MESSAGE};
 
 #[tokio::main]
+#[allow(clippy::disallowed_methods)] // the main reads the environment, once per container
 async fn main() -> Result<(), Error> {
     telemetry::init();
     match Config::from_lookup(|name| std::env::var(name).ok()) {

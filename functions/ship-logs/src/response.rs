@@ -14,9 +14,9 @@
 //!   Firehose keep the original record in its `processing-failed/` S3 output (from where
 //!   `shiplog replay` can ship it again).
 
-use crate::sink::{DocumentKey, RecordTrack};
 use serde::Serialize;
 use serde_json::{json, Value};
+use shiplog::delivery::shipping::{DocumentKey, RecordTrack};
 use shiplog::pipeline::RecordOutcome;
 use std::collections::HashSet;
 

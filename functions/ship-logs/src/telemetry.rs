@@ -27,6 +27,7 @@ macro_rules! summary_event {
             records = $s.records,
             events = $s.events,
             documents = $s.documents,
+            spans = $s.spans,
             indexed = $s.indexed,
             already_present = $s.already_present,
             dead_lettered = $s.dead_lettered,
@@ -65,9 +66,11 @@ pub struct InvocationSummary {
     pub events: usize,
     /// Documents built.
     pub documents: usize,
-    /// Documents stored now.
+    /// Invocation spans built (shipped as bulk items beside the documents).
+    pub spans: usize,
+    /// Bulk items (documents and spans) stored now.
     pub indexed: usize,
-    /// Documents that were already stored (redelivery).
+    /// Bulk items that were already stored (redelivery).
     pub already_present: usize,
     /// Documents written to the dead letter.
     pub dead_lettered: usize,

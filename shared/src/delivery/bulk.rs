@@ -3,6 +3,9 @@
 //! Each action is remembered (index, `_id`, byte range, CloudWatch event time, attempts, last
 //! error) so that one failed item can be re-sent, salvaged or dead-lettered exactly, without
 //! re-running the pipeline.
+//!
+//! The builder only writes bytes; what the pipeline hands over (documents, metric points,
+//! rejections, per-record bookkeeping) is the job of [`crate::delivery::shipping::ShippingSink`].
 
 mod chunk;
 
@@ -11,9 +14,7 @@ pub use chunk::{write_create_action, BulkItem, Chunk};
 use crate::delivery::encoding::Compression;
 use crate::delivery::item::ItemId;
 use crate::document::Document;
-use crate::metrics::MetricPoint;
-use crate::pipeline::Sink;
-use crate::rejection::Rejection;
+use crate::time::EpochMillis;
 use chunk::GzipWriter;
 use std::sync::Arc;
 
@@ -59,8 +60,7 @@ impl OpenBody {
     }
 }
 
-/// Turns pipeline documents into bounded `_bulk` chunks. As a [`Sink`] it also keeps the metric
-/// points and rejections the pipeline hands it, for the caller to publish and count.
+/// Turns documents (and any other bulk item) into bounded `_bulk` chunks.
 ///
 /// With [`Compression::Gzip`] (the default) each chunk is gzip'd while it is written: only the
 /// compressed bytes are held (about a tenth of the NDJSON), and they are what the first request
@@ -74,17 +74,12 @@ pub struct BulkBodyBuilder {
     open: Option<OpenBody>,
     open_len: usize,
     open_items: Vec<BulkItem>,
-    /// The index name of `index_day`, shared by its items.
+    /// The document index of `index_day`, shared by its items.
     index_name: Arc<str>,
     /// UTC day (days since the epoch) whose index name is in `index_name`.
     index_day: Option<i64>,
     document_ids: bool,
-    documents: usize,
-    unserializable: usize,
-    /// Metric points received as a sink.
-    pub metrics: Vec<MetricPoint>,
-    /// Rejections received as a sink.
-    pub rejections: Vec<Rejection>,
+    items: usize,
 }
 
 /// Items reserved at once for a new chunk (the default chunk holds 5 000 actions; the spare
@@ -108,10 +103,7 @@ impl BulkBodyBuilder {
             index_name: Arc::from(""),
             index_day: None,
             document_ids: true,
-            documents: 0,
-            unserializable: 0,
-            metrics: Vec::new(),
-            rejections: Vec::new(),
+            items: 0,
         }
     }
 
@@ -129,35 +121,55 @@ impl BulkBodyBuilder {
         self
     }
 
-    /// Serialises one document into the open chunk. The chunk is closed first when the document
-    /// would take it over the byte bound (a document larger than the bound travels alone), and
-    /// after, when it reached a bound.
-    pub fn push_document(&mut self, doc: &Document<'_>) {
+    /// The logs index prefix (spans go to `otel-v1-apm-span-<prefix>-…`).
+    pub fn index_prefix(&self) -> &str {
+        &self.index_prefix
+    }
+
+    /// Serialises one document into the open chunk, in the daily index of its CloudWatch event
+    /// time. A document that cannot be serialised (never seen: documents hold only string-keyed
+    /// maps) leaves no bytes behind and comes back as the error.
+    pub fn push_document(&mut self, doc: &Document<'_>) -> Result<(), serde_json::Error> {
         let day = doc.index_day();
         if self.index_day != Some(day) {
             self.index_name = Arc::from(doc.index_name(&self.index_prefix));
             self.index_day = Some(day);
         }
+        let index = Arc::clone(&self.index_name);
+        self.push_item(index, doc.id, doc.observed, |out| doc.write_json(out))
+    }
+
+    /// Serialises one bulk item into the open chunk: a `create` action on `index` (with `_id` =
+    /// `id` unless ids are off), then the source line `write_source` appends (one JSON value, no
+    /// newline). The chunk is closed first when the item would take it over the byte bound (an
+    /// item larger than the bound travels alone), and after, when it reached a bound. On error
+    /// nothing of the item stays in the chunk.
+    pub fn push_item(
+        &mut self,
+        index: Arc<str>,
+        id: &str,
+        event_time: EpochMillis,
+        write_source: impl FnOnce(&mut Vec<u8>) -> Result<(), serde_json::Error>,
+    ) -> Result<(), serde_json::Error> {
         // The action and source are written straight into the open chunk's tail (its plain body,
-        // or the block its gzip stream is fed from): no copy of each document.
-        let id = self.document_ids.then_some(doc.id);
+        // or the block its gzip stream is fed from): no copy of each item.
+        let action_id = self.document_ids.then_some(id);
         let (compression, limits) = (self.compression, &self.limits);
         let tail = self
             .open
             .get_or_insert_with(|| open_body(compression, limits))
             .tail();
         let at = tail.len();
-        write_create_action(tail, &self.index_name, id);
+        write_create_action(tail, &index, action_id);
         let source_offset = tail.len() - at;
-        if doc.write_json(tail).is_err() {
+        if let Err(e) = write_source(tail) {
             tail.truncate(at);
-            self.unserializable += 1;
-            return;
+            return Err(e);
         }
         tail.push(b'\n');
         let len = tail.len() - at;
         if !self.open_items.is_empty() && self.open_len + len > self.limits.max_bytes {
-            // The document would take the chunk over its bound: it opens the next one.
+            // The item would take the chunk over its bound: it opens the next one.
             let moved = tail.split_off(at);
             self.close_open();
             self.open
@@ -175,18 +187,19 @@ impl BulkBodyBuilder {
                 .reserve_exact(self.limits.max_actions.min(OPEN_ITEMS_RESERVE));
         }
         self.open_items.push(BulkItem::new(
-            Arc::clone(&self.index_name),
-            ItemId::from(doc.id),
-            doc.observed,
+            index,
+            ItemId::from(id),
+            event_time,
             start..self.open_len,
             start + source_offset,
         ));
-        self.documents += 1;
+        self.items += 1;
         if self.open_items.len() >= self.limits.max_actions
             || self.open_len >= self.limits.max_bytes
         {
             self.close_open();
         }
+        Ok(())
     }
 
     /// Moves the open chunk, if it holds anything, to the full ones.
@@ -203,15 +216,9 @@ impl BulkBodyBuilder {
         self.full.push(chunk);
     }
 
-    /// Documents written so far.
-    pub fn documents(&self) -> usize {
-        self.documents
-    }
-
-    /// Documents that could not be serialised (never seen in practice: documents hold only
-    /// string-keyed maps).
-    pub fn unserializable(&self) -> usize {
-        self.unserializable
+    /// Items (documents and any other kind) written so far.
+    pub fn items(&self) -> usize {
+        self.items
     }
 
     /// Takes the chunks that are already full (the open chunk stays), so that a long run can
@@ -225,16 +232,8 @@ impl BulkBodyBuilder {
         self.close_open();
         self.full
     }
-
-    /// Closes the builder, also returning the metric points and rejections it received.
-    pub fn finish_all(mut self) -> (Vec<Chunk>, Vec<MetricPoint>, Vec<Rejection>) {
-        let metrics = std::mem::take(&mut self.metrics);
-        let rejections = std::mem::take(&mut self.rejections);
-        (self.finish(), metrics, rejections)
-    }
 }
 
-/// A fresh open body.
 /// A chunk body to write into, with room for a full chunk up front (a plain body is shrunk to
 /// its size when the chunk closes; untouched room is never resident).
 fn open_body(compression: Compression, limits: &ChunkLimits) -> OpenBody {
@@ -249,26 +248,27 @@ fn open_body(compression: Compression, limits: &ChunkLimits) -> OpenBody {
 /// Most room reserved for a plain chunk body before it is written.
 const MAX_PLAIN_RESERVE: usize = 16 * 1024 * 1024;
 
-impl Sink for BulkBodyBuilder {
-    fn document(&mut self, doc: &Document<'_>) {
-        self.push_document(doc);
-    }
-    fn metric(&mut self, point: MetricPoint) {
-        self.metrics.push(point);
-    }
-    fn rejection(&mut self, rejection: Rejection) {
-        self.rejections.push(rejection);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Pipeline, PipelineConfig};
+    use crate::metrics::MetricPoint;
+    use crate::pipeline::{Pipeline, PipelineConfig, Sink};
+    use crate::rejection::Rejection;
     use crate::testing::CollectingSink;
     use flate2::read::GzDecoder;
     use serde_json::{json, Value};
     use std::io::Read;
+
+    /// The pipeline's documents into a builder (the rest is dropped).
+    struct Documents<'a>(&'a mut BulkBodyBuilder);
+
+    impl Sink for Documents<'_> {
+        fn document(&mut self, doc: &Document<'_>) {
+            self.0.push_document(doc).unwrap();
+        }
+        fn metric(&mut self, _point: MetricPoint) {}
+        fn rejection(&mut self, _rejection: Rejection) {}
+    }
 
     const SAMPLE: &str = include_str!("../../../samples/cloudwatch/order-api-node.json");
 
@@ -276,7 +276,7 @@ mod tests {
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut builder = BulkBodyBuilder::new("shiplog", limits);
         pipeline
-            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .process_input(SAMPLE.as_bytes(), &mut Documents(&mut builder))
             .unwrap();
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut collected = CollectingSink::new("shiplog");
@@ -346,7 +346,7 @@ mod tests {
             },
         );
         pipeline
-            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .process_input(SAMPLE.as_bytes(), &mut Documents(&mut builder))
             .unwrap();
         let full = builder.take_full();
         assert_eq!(full.len(), n / 3);
@@ -440,7 +440,7 @@ mod tests {
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut builder = BulkBodyBuilder::new("shiplog", limits).with_compression(compression);
         pipeline
-            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .process_input(SAMPLE.as_bytes(), &mut Documents(&mut builder))
             .unwrap();
         builder.finish()
     }
@@ -479,7 +479,9 @@ mod tests {
         let input = crate::testing::workload::generate_payload(&spec, 0).lambda_event;
         let mut pipeline = Pipeline::new(PipelineConfig::default());
         let mut builder = BulkBodyBuilder::new("shiplog", limits).with_compression(compression);
-        pipeline.process_input(&input, &mut builder).unwrap();
+        pipeline
+            .process_input(&input, &mut Documents(&mut builder))
+            .unwrap();
         builder.finish()
     }
 
@@ -551,17 +553,31 @@ mod tests {
     }
 
     #[test]
-    fn builder_keeps_metrics_and_rejections_it_receives() {
-        let mut pipeline = Pipeline::new(PipelineConfig::default());
-        let mut builder = BulkBodyBuilder::new("shiplog", ChunkLimits::default());
-        pipeline
-            .process_input(SAMPLE.as_bytes(), &mut builder)
+    fn an_item_that_cannot_be_serialised_leaves_no_bytes_and_is_returned() {
+        use serde::ser::Error as _;
+        let mut builder = BulkBodyBuilder::new("shiplog", ChunkLimits::default())
+            .with_compression(Compression::None);
+        let index: Arc<str> = Arc::from("shiplog-2024.05.05");
+        builder
+            .push_item(Arc::clone(&index), "a", EpochMillis(0), |out| {
+                out.extend_from_slice(b"{\"n\":1}");
+                Ok(())
+            })
             .unwrap();
-        assert!(!builder.metrics.is_empty());
-        let docs = builder.documents();
-        let (chunks, metrics, _) = builder.finish_all();
-        assert!(!metrics.is_empty());
-        assert_eq!(chunks.iter().map(Chunk::len).sum::<usize>(), docs);
+        let err = builder
+            .push_item(Arc::clone(&index), "b", EpochMillis(0), |out| {
+                out.extend_from_slice(b"{\"half");
+                Err(serde_json::Error::custom("a map with a non-string key"))
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("non-string key"));
+        assert_eq!(builder.items(), 1);
+        let chunks = builder.finish();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(
+            chunks[0].body(),
+            b"{\"create\":{\"_index\":\"shiplog-2024.05.05\",\"_id\":\"a\"}}\n{\"n\":1}\n"
+        );
     }
 
     #[test]
@@ -570,7 +586,7 @@ mod tests {
         let mut builder =
             BulkBodyBuilder::new("shiplog", ChunkLimits::default()).with_document_ids(false);
         pipeline
-            .process_input(SAMPLE.as_bytes(), &mut builder)
+            .process_input(SAMPLE.as_bytes(), &mut Documents(&mut builder))
             .unwrap();
         let chunk = &builder.finish()[0];
         let action: Value = serde_json::from_slice(chunk.action(0).unwrap()).unwrap();

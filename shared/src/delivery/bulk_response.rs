@@ -1,7 +1,8 @@
 //! The one place that decides what happens after a `_bulk` request: [`classify`] reads the
 //! whole-request status and every item of the response (a 200 with `"errors": true` is read item
 //! by item, never trusted as a whole), and [`next_steps`] turns that verdict into what to count,
-//! re-send, salvage, split or dead-letter.
+//! re-send, salvage, split or refuse (refused items go to the dead letter: the dead-letter module
+//! sits above this one and reads the refused chunk).
 //!
 //! | answer | verdict |
 //! |---|---|
@@ -15,8 +16,7 @@
 //! | any other request status (400, 401, 403, 404, …) | whole chunk dead-lettered |
 
 use crate::delivery::bulk::Chunk;
-use crate::delivery::dead_letter::DeadLetterEntry;
-use crate::delivery::item::{ItemError, MAX_REASON_BYTES};
+use crate::delivery::item::{FailureReason, ItemError, MAX_REASON_BYTES};
 use crate::delivery::salvage::salvage_source;
 use serde::Deserialize;
 use serde_json::Value;
@@ -100,17 +100,21 @@ struct ItemBody {
     error: Option<Value>,
 }
 
-/// `(type, reason)` of an OpenSearch error value (`{"type","reason"}` or a bare string).
-fn error_parts(error: Option<&Value>) -> (String, String) {
+/// The error of an OpenSearch error value (`{"type","reason"}` or a bare string) with `status`:
+/// its type verbatim, or [`FailureReason::Untyped`] without one.
+fn opensearch_error(status: u16, error: Option<&Value>) -> ItemError {
+    let untyped = |reason: String| ItemError::shiplog(status, FailureReason::Untyped, reason);
     match error {
         Some(Value::Object(o)) => {
-            let kind = o.get("type").and_then(Value::as_str).unwrap_or("unknown");
             let reason = o.get("reason").and_then(Value::as_str).unwrap_or("");
-            (kind.to_owned(), reason.to_owned())
+            match o.get("type").and_then(Value::as_str) {
+                Some(kind) => ItemError::opensearch(status, kind, reason),
+                None => untyped(reason.to_owned()),
+            }
         }
-        Some(Value::String(s)) => ("unknown".to_owned(), s.clone()),
-        Some(other) => ("unknown".to_owned(), other.to_string()),
-        None => ("unknown".to_owned(), String::new()),
+        Some(Value::String(s)) => untyped(s.clone()),
+        Some(other) => untyped(other.to_string()),
+        None => untyped(String::new()),
     }
 }
 
@@ -118,22 +122,21 @@ fn error_parts(error: Option<&Value>) -> (String, String) {
 /// AWS's `{"message":…}` / `{"Message":…}`, or the first bytes of the body.
 fn request_error(status: u16, body: &[u8]) -> ItemError {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let kind_default = format!("http_{status}");
+    let http = FailureReason::Http(status);
     if let Some(v) = &parsed {
         if let Some(err) = v.get("error") {
-            let (kind, reason) = error_parts(Some(err));
-            return ItemError::new(status, kind, reason);
+            return opensearch_error(status, Some(err));
         }
         if let Some(msg) = v
             .get("message")
             .or(v.get("Message"))
             .and_then(Value::as_str)
         {
-            return ItemError::new(status, kind_default, msg);
+            return ItemError::shiplog(status, http, msg);
         }
     }
     let text = String::from_utf8_lossy(body.get(..MAX_REASON_BYTES.min(body.len())).unwrap_or(b""));
-    ItemError::new(status, kind_default, text.trim().to_owned())
+    ItemError::shiplog(status, http, text.trim().to_owned())
 }
 
 /// Classifies one `_bulk` answer for `chunk`: the whole-request `status`, then the per-item
@@ -152,17 +155,17 @@ pub fn classify(status: u16, body: &[u8], chunk: &Chunk) -> ResponseVerdict {
     let items = match serde_json::from_slice::<BulkResponse>(body) {
         Ok(BulkResponse { items: Some(items) }) => items,
         Ok(BulkResponse { items: None }) | Err(_) => {
-            return ResponseVerdict::RetryAll(ItemError::new(
+            return ResponseVerdict::RetryAll(ItemError::shiplog(
                 status,
-                "malformed_response",
+                FailureReason::MalformedResponse,
                 "the _bulk answer has no readable items",
             ));
         }
     };
     if items.len() != chunk.len() {
-        return ResponseVerdict::RetryAll(ItemError::new(
+        return ResponseVerdict::RetryAll(ItemError::shiplog(
             status,
-            "malformed_response",
+            FailureReason::MalformedResponse,
             format!("{} items answered for {} sent", items.len(), chunk.len()),
         ));
     }
@@ -176,9 +179,9 @@ pub fn classify(status: u16, body: &[u8], chunk: &Chunk) -> ResponseVerdict {
 
 fn classify_item(body: Option<&ItemBody>, already_salvaged: bool) -> ItemVerdict {
     let Some(body) = body else {
-        return ItemVerdict::Retry(ItemError::new(
+        return ItemVerdict::Retry(ItemError::shiplog(
             0,
-            "malformed_response",
+            FailureReason::MalformedResponse,
             "item without an action",
         ));
     };
@@ -186,13 +189,16 @@ fn classify_item(body: Option<&ItemBody>, already_salvaged: bool) -> ItemVerdict
     if matches!(status, 200 | 201) {
         return ItemVerdict::Indexed;
     }
-    let (kind, reason) = error_parts(body.error.as_ref());
-    let err = ItemError::new(status, kind, reason);
-    if status == 409 && err.kind == VERSION_CONFLICT {
+    let err = opensearch_error(status, body.error.as_ref());
+    let opensearch_type = err.kind.opensearch_type();
+    if status == 409 && opensearch_type == Some(VERSION_CONFLICT) {
         ItemVerdict::AlreadyPresent
     } else if status == 0 || is_retryable_item_status(status) {
         ItemVerdict::Retry(err)
-    } else if status == 400 && SALVAGEABLE_TYPES.contains(&err.kind.as_str()) && !already_salvaged {
+    } else if status == 400
+        && opensearch_type.is_some_and(|t| SALVAGEABLE_TYPES.contains(&t))
+        && !already_salvaged
+    {
         ItemVerdict::Salvage(err)
     } else {
         ItemVerdict::DeadLetter(err)
@@ -217,8 +223,8 @@ pub struct NextSteps {
     pub retry: Option<Chunk>,
     /// Chunks to send right away (salvaged rewrites, halves of a 413).
     pub resend_now: Vec<Chunk>,
-    /// Items given up on.
-    pub dead: Vec<DeadLetterEntry>,
+    /// Items refused for good (attempts and last error updated): for the dead letter.
+    pub refused: Chunk,
     /// Items that needed salvage (salvaged rewrites in `resend_now` + salvage impossible).
     pub salvage_attempts: usize,
     /// The chunk was split in half (413); the halves are in `resend_now`.
@@ -240,13 +246,11 @@ pub fn next_steps(chunk: Chunk, verdict: ResponseVerdict) -> NextSteps {
                 steps.resend_now.push(a);
                 steps.resend_now.push(b);
             } else {
-                let failed = with_failure(chunk, &err);
-                steps.dead.extend(DeadLetterEntry::all_from(&failed));
+                steps.refused = with_failure(chunk, &err);
             }
         }
         ResponseVerdict::DeadLetterAll(err) => {
-            let failed = with_failure(chunk, &err);
-            steps.dead.extend(DeadLetterEntry::all_from(&failed));
+            steps.refused = with_failure(chunk, &err);
         }
     }
     steps
@@ -264,6 +268,8 @@ fn with_failure(mut chunk: Chunk, err: &ItemError) -> Chunk {
 fn apply_items(chunk: &Chunk, verdicts: Vec<ItemVerdict>, steps: &mut NextSteps) {
     let mut retry_idx = Vec::new();
     let mut retry_err = Vec::new();
+    let mut refused_idx = Vec::new();
+    let mut refused_err = Vec::new();
     let mut salvaged = Chunk::new();
     for (i, verdict) in verdicts.into_iter().enumerate() {
         let was_salvaged = chunk.items().get(i).is_some_and(|it| it.salvaged);
@@ -292,11 +298,15 @@ fn apply_items(chunk: &Chunk, verdicts: Vec<ItemVerdict>, steps: &mut NextSteps)
                             last.last_error = Some(Box::new(err));
                         }
                     }
-                    None => steps.dead.extend(DeadLetterEntry::from_item(chunk, i, err)),
+                    None => {
+                        refused_idx.push(i);
+                        refused_err.push(err);
+                    }
                 }
             }
             ItemVerdict::DeadLetter(err) => {
-                steps.dead.extend(DeadLetterEntry::from_item(chunk, i, err))
+                refused_idx.push(i);
+                refused_err.push(err);
             }
         }
     }
@@ -304,18 +314,27 @@ fn apply_items(chunk: &Chunk, verdicts: Vec<ItemVerdict>, steps: &mut NextSteps)
         steps.resend_now.push(salvaged);
     }
     if !retry_idx.is_empty() {
-        let mut retry = chunk.select(retry_idx);
-        for (item, err) in retry.items_mut().zip(retry_err) {
-            item.attempts += 1;
-            item.last_error = Some(Box::new(err));
-        }
-        steps.retry = Some(retry);
+        steps.retry = Some(failed_once_more(chunk, retry_idx, retry_err));
     }
+    if !refused_idx.is_empty() {
+        steps.refused = failed_once_more(chunk, refused_idx, refused_err);
+    }
+}
+
+/// The items at `which` of `chunk`, each with one more failed attempt and its error.
+fn failed_once_more(chunk: &Chunk, which: Vec<usize>, errors: Vec<ItemError>) -> Chunk {
+    let mut out = chunk.select(which);
+    for (item, err) in out.items_mut().zip(errors) {
+        item.attempts += 1;
+        item.last_error = Some(Box::new(err));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::item::ItemErrorKind;
     use crate::time::EpochMillis;
     use serde_json::json;
 
@@ -411,9 +430,11 @@ mod tests {
         assert_eq!(v[0], ItemVerdict::Indexed);
         assert_eq!(v[1], ItemVerdict::AlreadyPresent);
         assert!(
-            matches!(&v[2], ItemVerdict::Retry(e) if e.status == 429 && e.kind == "es_rejected_execution_exception")
+            matches!(&v[2], ItemVerdict::Retry(e) if e.status == 429 && e.kind.opensearch_type() == Some("es_rejected_execution_exception"))
         );
-        assert!(matches!(&v[3], ItemVerdict::Salvage(e) if e.kind == "mapper_parsing_exception"));
+        assert!(
+            matches!(&v[3], ItemVerdict::Salvage(e) if e.kind.opensearch_type() == Some("mapper_parsing_exception"))
+        );
         assert!(matches!(&v[4], ItemVerdict::Retry(e) if e.status == 503));
         assert!(
             matches!(&v[5], ItemVerdict::DeadLetter(e) if e.status == 404 && e.reason.contains("no such index"))
@@ -489,10 +510,10 @@ mod tests {
         );
         let bad = br#"{"error":{"root_cause":[],"type":"illegal_argument_exception","reason":"Malformed action/metadata line [1]"},"status":400}"#;
         assert!(
-            matches!(classify(400, bad, &c), ResponseVerdict::DeadLetterAll(e) if e.kind == "illegal_argument_exception")
+            matches!(classify(400, bad, &c), ResponseVerdict::DeadLetterAll(e) if e.kind.opensearch_type() == Some("illegal_argument_exception"))
         );
         assert!(
-            matches!(classify(401, b"Unauthorized", &c), ResponseVerdict::DeadLetterAll(e) if e.reason == "Unauthorized" && e.kind == "http_401")
+            matches!(classify(401, b"Unauthorized", &c), ResponseVerdict::DeadLetterAll(e) if e.reason == "Unauthorized" && e.kind == ItemErrorKind::Shiplog(FailureReason::Http(401)) && e.kind.to_string() == "http_401")
         );
     }
 
@@ -500,7 +521,7 @@ mod tests {
     fn unreadable_or_mismatched_200_is_retried_whole() {
         let c = chunk(2);
         assert!(
-            matches!(classify(200, b"<html>", &c), ResponseVerdict::RetryAll(e) if e.kind == "malformed_response")
+            matches!(classify(200, b"<html>", &c), ResponseVerdict::RetryAll(e) if e.kind == ItemErrorKind::Shiplog(FailureReason::MalformedResponse))
         );
         assert!(matches!(
             classify(200, br#"{"took":1,"errors":false}"#, &c),
@@ -547,7 +568,7 @@ mod tests {
         assert_eq!(retry.lines(0), c.lines(1));
         assert_eq!(retry.items()[0].attempts, 1);
         assert_eq!(retry.items()[1].last_error.as_ref().unwrap().status, 502);
-        assert!(steps.dead.is_empty() && steps.resend_now.is_empty());
+        assert!(steps.refused.is_empty() && steps.resend_now.is_empty());
     }
 
     #[test]
@@ -594,10 +615,15 @@ mod tests {
         );
         let body = response(vec![item(400, err("mapper_parsing_exception", "bad body"))]);
         let steps = next_steps(c.clone(), classify(200, &body, &c));
-        assert_eq!(steps.dead.len(), 1);
-        assert_eq!(steps.dead[0].id, "noFields");
-        assert_eq!(steps.dead[0].error.reason, "bad body");
-        assert_eq!(steps.dead[0].source, br#"{"body":"x","attributes":{}}"#);
+        assert_eq!(steps.refused.len(), 1);
+        let item = &steps.refused.items()[0];
+        assert_eq!(item.id, "noFields");
+        assert_eq!(item.attempts, 1);
+        assert_eq!(item.last_error.as_ref().unwrap().reason, "bad body");
+        assert_eq!(
+            steps.refused.source(0).unwrap(),
+            br#"{"body":"x","attributes":{}}"#
+        );
     }
 
     #[test]
@@ -610,8 +636,11 @@ mod tests {
         );
         let one = chunk(1);
         let steps = next_steps(one.clone(), classify(413, b"", &one));
-        assert_eq!(steps.dead.len(), 1);
-        assert_eq!(steps.dead[0].error.status, 413);
+        assert_eq!(steps.refused.len(), 1);
+        assert_eq!(
+            steps.refused.items()[0].last_error.as_ref().unwrap().status,
+            413
+        );
     }
 
     #[test]
@@ -625,11 +654,12 @@ mod tests {
             .iter()
             .all(|i| i.attempts == 1 && i.last_error.as_ref().unwrap().status == 503));
         let steps = next_steps(c.clone(), classify(403, br#"{"message":"denied"}"#, &c));
-        assert_eq!(steps.dead.len(), 3);
+        assert_eq!(steps.refused.len(), 3);
         assert!(steps
-            .dead
+            .refused
+            .items()
             .iter()
-            .all(|d| d.error.reason == "denied" && d.attempts == 1));
+            .all(|i| { i.last_error.as_ref().unwrap().reason == "denied" && i.attempts == 1 }));
     }
 
     #[test]
@@ -637,18 +667,21 @@ mod tests {
         let c = chunk(2);
         let steps = next_steps(
             c,
-            classify_transport_error(ItemError::transport("timeout", "operation timed out")),
+            classify_transport_error(ItemError::transport(
+                FailureReason::Timeout,
+                "operation timed out",
+            )),
         );
         let retry = steps.retry.unwrap();
         assert_eq!(
             retry.items()[0].last_error.as_ref().unwrap().kind,
-            "timeout"
+            ItemErrorKind::Shiplog(FailureReason::Timeout)
         );
     }
 
     #[test]
     fn long_reasons_are_capped_on_a_char_boundary() {
-        let e = ItemError::new(400, "x", "é".repeat(2000));
+        let e = ItemError::opensearch(400, "x", "é".repeat(2000));
         assert!(e.reason.len() <= MAX_REASON_BYTES);
     }
 }

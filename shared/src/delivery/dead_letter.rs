@@ -14,7 +14,7 @@
 
 use crate::delivery::bulk::{Chunk, ChunkLimits};
 use crate::delivery::encoding::gzip;
-use crate::delivery::item::ItemError;
+use crate::delivery::item::{FailureReason, ItemError};
 use crate::time::{parse_rfc3339ish, EpochMillis};
 use flate2::read::GzDecoder;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ impl DeadLetterEntry {
 
     /// Every item of `chunk` refused for good with its recorded error.
     pub fn all_from(chunk: &Chunk) -> Vec<Self> {
-        let unknown = ItemError::new(0, "unknown", "");
+        let unknown = ItemError::shiplog(0, FailureReason::Untyped, "");
         DeadLetterEntry::all_with(chunk, GiveUp::Rejected, &unknown)
     }
 }
@@ -318,6 +318,7 @@ pub fn to_chunks(entries: &[DeadLetterEntry], limits: &ChunkLimits) -> Vec<Chunk
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::item::ItemErrorKind;
     use serde_json::{json, Value};
 
     fn entries() -> Vec<DeadLetterEntry> {
@@ -337,13 +338,13 @@ mod tests {
         let mut out = vec![DeadLetterEntry::from_item(
             &c,
             0,
-            ItemError::new(429, "es_rejected_execution_exception", "busy"),
+            ItemError::opensearch(429, "es_rejected_execution_exception", "busy"),
         )
         .unwrap()];
         out.extend(DeadLetterEntry::all_with(
             &c.select([1]),
             GiveUp::Deadline,
-            &ItemError::transport("deadline_exceeded", "no time left"),
+            &ItemError::transport(FailureReason::DeadlineExceeded, "no time left"),
         ));
         out
     }
@@ -472,5 +473,34 @@ mod tests {
         let back = decode(line).unwrap();
         assert_eq!(back[0].action, br#"{"create":{"_index":"i","_id":"x"}}"#);
         assert_eq!(back[0].given_up, GiveUp::Rejected);
+    }
+
+    #[test]
+    fn records_written_before_typed_error_kinds_read_back_typed_and_write_back_the_same() {
+        let old = concat!(
+            r#"{"index":"i","id":"a","event_time":"2024-05-05T04:01:02.000Z","attempts":1,"salvaged":true,"given_up":"rejected","error":{"status":400,"type":"mapper_parsing_exception","reason":"bad"},"action":{"create":{"_index":"i","_id":"a"}},"source":{"a":1}}"#,
+            "\n",
+            r#"{"index":"i","id":"b","event_time":"2024-05-05T04:01:02.000Z","attempts":3,"salvaged":false,"given_up":"deadline","error":{"status":0,"type":"deadline_exceeded","reason":"late"},"action":{"create":{"_index":"i","_id":"b"}},"source":{"b":2}}"#,
+            "\n",
+            r#"{"index":"i","id":"c","event_time":"2024-05-05T04:01:02.000Z","attempts":1,"salvaged":false,"given_up":"rejected","error":{"status":401,"type":"http_401","reason":"Unauthorized"},"action":{"create":{"_index":"i","_id":"c"}},"source":{"c":3}}"#,
+            "\n",
+        );
+        let back = decode(old.as_bytes()).unwrap();
+        assert_eq!(
+            back[0].error.kind,
+            ItemErrorKind::OpenSearch("mapper_parsing_exception".to_owned())
+        );
+        assert_eq!(
+            back[1].error.kind,
+            ItemErrorKind::Shiplog(FailureReason::DeadlineExceeded)
+        );
+        assert_eq!(
+            back[2].error.kind,
+            ItemErrorKind::Shiplog(FailureReason::Http(401))
+        );
+        assert_eq!(
+            std::str::from_utf8(&encode_ndjson(&back).unwrap()).unwrap(),
+            old
+        );
     }
 }

@@ -207,7 +207,7 @@ impl MetricsDeliveryConfig {
             match get(usage_metrics::ARCHITECTURE_ENV).map(|v| v.parse::<Architecture>()) {
                 Some(Ok(a)) => a,
                 Some(Err(e)) => {
-                    errors.push(e.into());
+                    errors.push(usage_metrics::UsageMetricsError::from(e).into());
                     Architecture::default()
                 }
                 None => Architecture::default(),

@@ -1,6 +1,7 @@
 //! Pure delivery logic (no I/O): what the sinks send and how they judge the answers.
-//! - OpenSearch: `_bulk` bodies and chunking, item-by-item response classification, the index
-//!   template (owned by the OpenSearch delivery work).
+//! - OpenSearch: the shipping sink (documents into `_bulk` chunks with per-record bookkeeping),
+//!   bulk items and chunks, item-by-item response classification, salvage, dead letters, the
+//!   index template.
 //! - CloudWatch metrics: datum validation and request packing, EMF rendering, Lambda usage
 //!   metrics and shiplog's own self-metrics (owned by the metrics work).
 //!
@@ -17,4 +18,5 @@ pub mod metric_requests;
 pub mod metrics_config;
 pub mod salvage;
 pub mod self_metrics;
+pub mod shipping;
 pub mod usage_metrics;

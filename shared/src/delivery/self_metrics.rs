@@ -19,6 +19,11 @@
 //!
 //! The line carries one dimension set: `FunctionName` (shiplog's own function) when known, else
 //! none. Lag metrics are written only when events were seen.
+//!
+//! subscribe writes its own one-metric line (same namespace and dimension): `ReconcileFailed`
+//! (Count), the log groups whose reconcile failed plus one for a run that stopped early.
+//! [`SHIP_LOGS_METRICS`] and [`SUBSCRIBE_METRICS`] list every name the lines write: the
+//! deploy's alarms watch only names from them.
 
 use super::emf::MAX_METRICS_PER_DOCUMENT;
 use super::metric_requests::{PublishOutcome, ReasonCounts};
@@ -37,6 +42,8 @@ pub const NAMESPACE_ENV: &str = "SELF_METRICS_NAMESPACE";
 pub const EVENTS_IN: &str = "EventsIn";
 /// `DocumentsOut` metric name.
 pub const DOCUMENTS_OUT: &str = "DocumentsOut";
+/// `SpansOut` metric name: invocation spans built and handed to delivery.
+pub const SPANS_OUT: &str = "SpansOut";
 /// `MetricsOut` metric name.
 pub const METRICS_OUT: &str = "MetricsOut";
 /// `MetricsFailed` metric name.
@@ -51,6 +58,31 @@ pub const REJECTIONS_BY_REASON_PREFIX: &str = "Rejections.";
 pub const LAG_MAX: &str = "LagMax";
 /// `LagP50` metric name.
 pub const LAG_P50: &str = "LagP50";
+/// `ReconcileFailed` metric name: subscribe's only metric, written once per invocation that
+/// reconciled anything: log groups whose reconcile failed, plus one for a run that stopped
+/// before completion.
+pub const RECONCILE_FAILED: &str = "ReconcileFailed";
+
+/// Every fixed metric name of ship-logs' line, in the order the line declares them: the counts
+/// (always written) then the lags (written when the invocation built documents). Alarms may watch
+/// these names and no others; a new self-metric is one more line here (the tests below fail
+/// until the line writes it).
+pub const SHIP_LOGS_METRICS: &[&str] = &[
+    EVENTS_IN,
+    DOCUMENTS_OUT,
+    SPANS_OUT,
+    METRICS_OUT,
+    METRICS_FAILED,
+    DEAD_LETTERED,
+    REJECTIONS,
+    LAG_MAX,
+    LAG_P50,
+];
+/// The names of [`SHIP_LOGS_METRICS`] written only when the invocation built documents (the
+/// lag is measured on them).
+pub const WRITTEN_WITH_DOCUMENTS_ONLY: &[&str] = &[LAG_MAX, LAG_P50];
+/// Every metric name of subscribe's line (one per invocation that reconciled).
+pub const SUBSCRIBE_METRICS: &[&str] = &[RECONCILE_FAILED];
 
 /// Most event timestamps kept for the median; past it, every other sample is dropped and only
 /// every 2nd, 4th, … event is kept, so the sample stays spread over the whole invocation.
@@ -121,6 +153,7 @@ pub struct SelfMetrics {
     function_name: Option<String>,
     events_in: u64,
     documents_out: u64,
+    spans_out: u64,
     metrics_out: u64,
     metrics_failed: u64,
     dead_lettered: u64,
@@ -143,6 +176,7 @@ impl SelfMetrics {
             function_name: function_name.map(str::to_owned),
             events_in: 0,
             documents_out: 0,
+            spans_out: 0,
             metrics_out: 0,
             metrics_failed: 0,
             dead_lettered: 0,
@@ -161,9 +195,14 @@ impl SelfMetrics {
         self.lag.record(t);
     }
 
-    /// Counts `n` documents delivered.
+    /// Counts `n` bulk items delivered (log documents and invocation spans).
     pub fn add_documents_out(&mut self, n: usize) {
         self.documents_out += n as u64;
+    }
+
+    /// Counts `n` invocation spans handed to delivery.
+    pub fn add_spans_out(&mut self, n: usize) {
+        self.spans_out += n as u64;
     }
 
     /// Counts `n` records or documents dead-lettered.
@@ -199,6 +238,7 @@ impl SelfMetrics {
             function_name: self.function_name.take(),
             events_in: 0,
             documents_out: 0,
+            spans_out: 0,
             metrics_out: 0,
             metrics_failed: 0,
             dead_lettered: 0,
@@ -216,6 +256,7 @@ impl SelfMetrics {
         let mut metrics = vec![
             count(EVENTS_IN, self.events_in),
             count(DOCUMENTS_OUT, self.documents_out),
+            count(SPANS_OUT, self.spans_out),
             count(METRICS_OUT, self.metrics_out),
             count(METRICS_FAILED, self.metrics_failed),
             count(DEAD_LETTERED, self.dead_lettered),
@@ -333,6 +374,29 @@ mod tests {
             assert!(doc[&name].is_number(), "{name}");
         }
         assert!(crate::parse::emf::is_emf(doc.as_object().unwrap()));
+        // With events and no rejection reason, the line declares exactly the fixed list.
+        let fixed: Vec<String> = metric_names(&doc)
+            .into_iter()
+            .filter(|n| !n.starts_with(REJECTIONS_BY_REASON_PREFIX))
+            .collect();
+        assert_eq!(fixed, SHIP_LOGS_METRICS);
+    }
+
+    #[test]
+    fn metric_name_lists_are_distinct_and_cover_the_documents_only_names() {
+        let mut all: Vec<&str> = SHIP_LOGS_METRICS
+            .iter()
+            .chain(SUBSCRIBE_METRICS)
+            .copied()
+            .collect();
+        assert!(WRITTEN_WITH_DOCUMENTS_ONLY
+            .iter()
+            .all(|n| SHIP_LOGS_METRICS.contains(n)));
+        let before = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), before, "a name is listed twice");
+        assert_eq!(SUBSCRIBE_METRICS, ["ReconcileFailed"]);
     }
 
     #[test]
@@ -352,17 +416,24 @@ mod tests {
             json!([[]])
         );
         assert!(doc.get(LAG_MAX).is_none(), "no events, no lag");
+        let always: Vec<&str> = SHIP_LOGS_METRICS
+            .iter()
+            .copied()
+            .filter(|n| !WRITTEN_WITH_DOCUMENTS_ONLY.contains(n))
+            .collect();
         assert_eq!(
-            metric_names(&doc),
+            always,
             [
                 EVENTS_IN,
                 DOCUMENTS_OUT,
+                SPANS_OUT,
                 METRICS_OUT,
                 METRICS_FAILED,
                 DEAD_LETTERED,
                 REJECTIONS
             ]
         );
+        assert_eq!(metric_names(&doc), always);
     }
 
     #[test]
@@ -375,7 +446,7 @@ mod tests {
         m.record_event_time(NOW);
         let doc = parse(&m.take_line(NOW));
         let names = metric_names(&doc);
-        assert_eq!(names.len(), 8 + all.len());
+        assert_eq!(names.len(), SHIP_LOGS_METRICS.len() + all.len());
         assert!(names.len() <= MAX_METRICS_PER_DOCUMENT);
         assert_eq!(doc[REJECTIONS], json!(all.len() as f64));
     }

@@ -8,89 +8,9 @@ use super::{
     AttributesView, AwsAttributes, CloudView, EventView, FaasAttributes, FaasResource, LambdaView,
     LogResource, ResourceView, ShiplogAttributes, SourceView, XrayView,
 };
-use crate::json::{write_json_map, write_json_str};
+use crate::json::object::{write_u64, Obj};
+use crate::json::{json_key as k, write_json_map};
 use crate::model::{ErrorInfo, Format, Report};
-use serde::Serialize;
-
-/// Writes the decimal digits of `n`.
-fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(at..).unwrap_or_default());
-}
-
-/// `k!("name")` is the literal `"name":` (a member's key, written in one copy).
-macro_rules! k {
-    ($name:literal) => {
-        concat!("\"", $name, "\":")
-    };
-}
-
-/// One JSON object being written: commas between members, keys as literals.
-struct Obj<'o> {
-    out: &'o mut Vec<u8>,
-    empty: bool,
-}
-
-impl<'o> Obj<'o> {
-    fn open(out: &'o mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Obj { out, empty: true }
-    }
-
-    /// Writes a member's `"key":`, given as [`k!`] makes it (quotes and colon included, no
-    /// character that needs escaping), after a comma unless it is the first member.
-    fn key(&mut self, quoted_key: &str) -> &mut Vec<u8> {
-        if !self.empty {
-            self.out.push(b',');
-        }
-        self.empty = false;
-        self.out.extend_from_slice(quoted_key.as_bytes());
-        self.out
-    }
-
-    fn str(&mut self, key: &str, value: &str) {
-        write_json_str(self.key(key), value);
-    }
-
-    fn opt_str(&mut self, key: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.str(key, v);
-        }
-    }
-
-    fn opt_bool(&mut self, key: &str, value: Option<bool>) {
-        if let Some(v) = value {
-            let text: &[u8] = if v { b"true" } else { b"false" };
-            self.key(key).extend_from_slice(text);
-        }
-    }
-
-    /// A number as serde_json writes an `f64` (shortest round-trip form; `null` when not
-    /// finite).
-    fn opt_f64(&mut self, key: &str, value: Option<f64>) -> serde_json::Result<()> {
-        match value {
-            Some(v) => serde_json::to_writer(&mut *self.key(key), &v),
-            None => Ok(()),
-        }
-    }
-
-    fn serde<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> serde_json::Result<()> {
-        serde_json::to_writer(&mut *self.key(key), value)
-    }
-
-    fn close(self) {
-        self.out.push(b'}');
-    }
-}
 
 /// The `event.name` / `attributes.log.format` word of a [`Format`] (its serde name).
 fn format_name(format: Format) -> &'static str {
@@ -132,7 +52,9 @@ impl SourceView<'_> {
         if let Some(id) = &self.trace_id {
             write_plain_ascii(o.key(k!("traceId")), id.as_bytes());
         }
-        o.opt_str(k!("spanId"), self.span_id);
+        if let Some(id) = &self.span_id {
+            write_plain_ascii(o.key(k!("spanId")), id.as_bytes());
+        }
         self.event.write_json(o.key(k!("event")))?;
         match self.resource_json {
             Some(bytes) => o.key(k!("resource")).extend_from_slice(bytes),
@@ -177,6 +99,8 @@ fn write_report(out: &mut Vec<u8>, r: &Report) -> serde_json::Result<()> {
     )?;
     o.opt_str(k!("status"), r.status.as_deref());
     o.opt_str(k!("error_type"), r.error_type.as_deref());
+    o.opt_str(k!("tenant_id"), r.tenant_id.as_deref());
+    o.opt_str(k!("memory_scope"), r.memory_scope);
     o.close();
     Ok(())
 }
@@ -349,6 +273,8 @@ mod tests {
             billed_restore_duration_ms: Some(f64::NAN),
             status: Some("timeout".into()),
             error_type: Some("Runtime.\"Exit\"".into()),
+            tenant_id: Some("tenant-\"a\"".into()),
+            memory_scope: Some(crate::model::MEMORY_SCOPE_ENVIRONMENT),
         };
         for r in [
             full,
