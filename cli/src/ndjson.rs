@@ -5,11 +5,13 @@ use shiplog::document::Document;
 use shiplog::json::write_json_str;
 use shiplog::metrics::MetricDatum;
 use shiplog::pipeline::{RecordSummary, Sink};
+use shiplog::span::Span;
 use shiplog::{metrics::MetricPoint, Rejection};
 use std::collections::BTreeMap;
 
 /// Writes `{"type":"document",…}` and `{"type":"rejected",…}` lines for one input, in input order,
-/// and keeps the metric points for the final aggregation.
+/// then its `{"type":"span",…}` lines ([`NdjsonSink::end_input`]), and keeps the metric points for
+/// the final aggregation.
 #[derive(Debug)]
 pub struct NdjsonSink<'p> {
     /// Index prefix.
@@ -24,6 +26,10 @@ pub struct NdjsonSink<'p> {
     pub rejections_by_reason: BTreeMap<&'static str, usize>,
     /// Documents written.
     pub documents: usize,
+    /// Spans written.
+    pub spans: usize,
+    /// The input's span lines, written after its documents.
+    span_lines: Vec<u8>,
     /// Record summaries.
     pub records: Vec<RecordSummary>,
     /// The index name of `index_day` (documents of a batch share their day).
@@ -41,6 +47,8 @@ impl<'p> NdjsonSink<'p> {
             metrics: Vec::new(),
             rejections_by_reason: BTreeMap::new(),
             documents: 0,
+            spans: 0,
+            span_lines: Vec::new(),
             records: Vec::new(),
             index_name: String::new(),
             index_day: None,
@@ -50,6 +58,11 @@ impl<'p> NdjsonSink<'p> {
     /// Writes a rejection line for the whole input (it could not be decoded).
     pub fn input_rejection(&mut self, rejection: Rejection) {
         self.rejection(rejection);
+    }
+
+    /// Ends the input: its span lines follow its documents and rejections.
+    pub fn end_input(&mut self) {
+        self.out.append(&mut self.span_lines);
     }
 }
 
@@ -90,6 +103,23 @@ impl Sink for NdjsonSink<'_> {
 
     fn metric(&mut self, point: MetricPoint) {
         self.metrics.push(point);
+    }
+
+    fn span(&mut self, span: &Span) {
+        let out = &mut self.span_lines;
+        let line_start = out.len();
+        out.extend_from_slice(b"{\"type\":\"span\",\"index\":");
+        write_json_str(out, &span.index_name(self.index_prefix));
+        out.extend_from_slice(b",\"id\":");
+        write_json_str(out, span.id());
+        out.extend_from_slice(b",\"source\":");
+        if span.write_json(out).is_err() {
+            // Only numbers are written from data, and they are finite: never expected.
+            out.truncate(line_start);
+            return;
+        }
+        out.extend_from_slice(b"}\n");
+        self.spans += 1;
     }
 
     fn rejection(&mut self, r: Rejection) {

@@ -8,6 +8,7 @@ use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};
 use clap::Args;
 use shiplog::metrics::{aggregate, MetricDefaults, MetricPoint};
 use shiplog::pipeline::{Pipeline, PipelineConfig, RecordOutcome, DEFAULT_INDEX_PREFIX};
+use shiplog::span::SpanConfig;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +45,10 @@ pub struct ReplayArgs {
     /// Do not ship MONITORING lines as documents (their metrics are still extracted).
     #[arg(long)]
     pub no_metric_documents: bool,
+    /// Emit no invocation spans (`{"type":"span",…}` lines, or the span index with
+    /// --to-opensearch); documents still carry their invocation's traceId and spanId.
+    #[arg(long)]
+    pub no_spans: bool,
     /// Worker threads (default: available cores). Inputs are split into contiguous chunks so
     /// correlation across consecutive payloads of a stream still works.
     #[arg(long, value_name = "N")]
@@ -66,6 +71,7 @@ struct InputResult {
     records: usize,
     events: usize,
     documents: usize,
+    spans: usize,
     decoded: bool,
     note: String,
 }
@@ -78,6 +84,10 @@ fn pipeline_config(args: &ReplayArgs) -> PipelineConfig {
             function_dimension: !args.no_function_dimension,
         },
         ship_metric_lines: !args.no_metric_documents,
+        spans: SpanConfig {
+            enabled: !args.no_spans,
+            ..SpanConfig::default()
+        },
         ..PipelineConfig::default()
     }
 }
@@ -92,6 +102,7 @@ fn process_one(pipeline: &mut Pipeline, path: &std::path::Path, index_prefix: &s
         records: 0,
         events: 0,
         documents: 0,
+        spans: 0,
         decoded: false,
         note: String::new(),
     };
@@ -124,7 +135,9 @@ fn process_one(pipeline: &mut Pipeline, path: &std::path::Path, index_prefix: &s
             sink.input_rejection(rejection);
         }
     }
+    sink.end_input();
     result.documents = sink.documents;
+    result.spans = sink.spans;
     result.rejections_by_reason = std::mem::take(&mut sink.rejections_by_reason);
     result.metrics = std::mem::take(&mut sink.metrics);
     result.ndjson = std::mem::take(&mut sink.out);
@@ -218,6 +231,7 @@ fn print_summary(results: &[InputResult], points: usize, datums: usize) {
     );
     let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut events, mut docs, mut rejected, mut undecodable) = (0, 0, 0, 0);
+    let mut spans = 0;
     for r in results {
         let rej: usize = r.rejections_by_reason.values().sum();
         for (k, v) in &r.rejections_by_reason {
@@ -225,6 +239,7 @@ fn print_summary(results: &[InputResult], points: usize, datums: usize) {
         }
         events += r.events;
         docs += r.documents;
+        spans += r.spans;
         rejected += rej;
         if !r.decoded {
             undecodable += 1;
@@ -247,7 +262,7 @@ fn print_summary(results: &[InputResult], points: usize, datums: usize) {
     }
     let _ = writeln!(
         err,
-        "total: {} input(s) ({undecodable} undecodable), {events} events, {docs} documents, {points} metric points → {datums} datums, {rejected} rejections",
+        "total: {} input(s) ({undecodable} undecodable), {events} events, {docs} documents, {spans} spans, {points} metric points → {datums} datums, {rejected} rejections",
         results.len()
     );
     if !by_reason.is_empty() {

@@ -8,6 +8,7 @@ use crate::model::{
     Correlation, ErrorInfo, Format, Kind, Origin, ParsedLine, PlatformDetails, Report,
 };
 use crate::rejection::RejectReason;
+use crate::span::ids::{InvocationIds, SpanId, TraceId};
 use crate::time::EpochMillis;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -65,6 +66,10 @@ pub struct Document<'r> {
     pub metric: Option<MetricStatus>,
     /// The batch's `resource` object written once ([`Document::with_resource_json`]).
     pub resource_json: Option<&'r ResourceJson<'r>>,
+    /// `traceId` and `spanId`: the invocation's ids ([`crate::span::ids`]). [`Document::new`]
+    /// derives them from the line alone; the pipeline sets them with [`Document::with_ids`] once
+    /// it knows the request's X-Ray segment id.
+    pub ids: InvocationIds,
 }
 
 /// The `resource` object of a batch's documents, written once per batch: every document whose
@@ -126,7 +131,14 @@ impl<'r> Document<'r> {
             truncated_from,
             metric: None,
             resource_json: None,
+            ids: InvocationIds::of(line, None),
         }
+    }
+
+    /// Sets the invocation's `traceId` and `spanId`.
+    pub fn with_ids(mut self, ids: InvocationIds) -> Self {
+        self.ids = ids;
+        self
     }
 
     /// Uses the batch's pre-written `resource` object when the line adds nothing to it. It is
@@ -206,53 +218,7 @@ fn truncate_body(body: &str, max: usize) -> (Cow<'_, str>, Option<usize>) {
 
 /// The W3C trace id (32 lowercase hex) of an X-Ray trace id `1-<8 hex>-<24 hex>`.
 pub fn w3c_trace_id(xray: &str) -> Option<String> {
-    W3cTraceId::from_xray(xray).map(|id| id.as_str().to_owned())
-}
-
-/// A W3C trace id held inline (no allocation per document).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct W3cTraceId([u8; 32]);
-
-impl W3cTraceId {
-    /// `1-<8 hex>-<24 hex>` → the 32 hex digits, lowercased.
-    fn from_xray(xray: &str) -> Option<W3cTraceId> {
-        // Fixed positions: `1-` at 0, `-` at 10, 35 bytes in all (this runs for most documents).
-        let bytes = xray.as_bytes();
-        if bytes.len() != 35 || !bytes.starts_with(b"1-") || bytes.get(10) != Some(&b'-') {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        let (time, id) = out.split_at_mut(8);
-        time.copy_from_slice(bytes.get(2..10)?);
-        id.copy_from_slice(bytes.get(11..)?);
-        // Checked and lowercased a whole array at a time (no early exit, so the compiler
-        // vectorises both).
-        if !out.iter().fold(true, |hex, b| hex & b.is_ascii_hexdigit()) {
-            return None;
-        }
-        out.make_ascii_lowercase();
-        Some(W3cTraceId(out))
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII hex digits are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or("")
-    }
-
-    /// The 32 hex digits (ASCII, never escaped in JSON).
-    fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl Serialize for W3cTraceId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-fn is_span_id(s: &str) -> bool {
-    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    TraceId::from_xray(xray).map(|id| id.as_str().to_owned())
 }
 
 #[derive(Serialize)]
@@ -426,9 +392,9 @@ struct SourceView<'r> {
     #[serde(skip_serializing_if = "Option::is_none")]
     severity: Option<Severity>,
     #[serde(rename = "traceId", skip_serializing_if = "Option::is_none")]
-    trace_id: Option<W3cTraceId>,
+    trace_id: Option<TraceId>,
     #[serde(rename = "spanId", skip_serializing_if = "Option::is_none")]
-    span_id: Option<&'r str>,
+    span_id: Option<SpanId>,
     event: EventView<'r>,
     resource: ResourceView<'r>,
     /// `resource` written in advance, when it holds for this document.
@@ -562,8 +528,8 @@ impl<'r> Document<'r> {
                 text: l.as_str(),
                 number: l.otel_number(),
             }),
-            trace_id: xray.and_then(W3cTraceId::from_xray),
-            span_id: segment.filter(|s| is_span_id(s)),
+            trace_id: self.ids.trace_id,
+            span_id: self.ids.span_id,
             event: EventView {
                 name: line.kind,
                 exception: line.error.as_deref(),

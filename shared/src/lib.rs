@@ -11,6 +11,7 @@
 //! Lambda event ─► decode ─► LogBatch ─► parse (one module per format) ─► correlate
 //!                                                                          │
 //!     Pipeline::process_input: Document::new (document) ◄──────────────────┤
+//!                              Span at each REPORT (span) ◄────────────────┤
 //!                              MetricPoint (parse::monitoring) ◄───────────┘
 //!                                   │ handed to a Sink
 //!                                   ▼
@@ -27,6 +28,7 @@
 pub mod backoff;
 pub mod config_value;
 pub mod correlate;
+pub mod cost;
 pub mod decode;
 pub mod delivery;
 pub mod document;
@@ -39,6 +41,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod rejection;
+pub mod span;
 pub mod subscribe;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

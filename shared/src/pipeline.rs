@@ -12,6 +12,7 @@ use crate::metrics::{MetricDefaults, MetricPoint};
 use crate::model::{Kind, LogBatch, LogEvent, ParsedLine};
 use crate::parse::{self, monitoring, ParseOptions};
 use crate::rejection::{RejectReason, Rejection};
+use crate::span::{InvocationIds, Span, SpanConfig, SpanResource, SpanTracker};
 use std::borrow::Cow;
 
 /// Default index prefix (`shiplog-YYYY.MM.DD`).
@@ -36,6 +37,8 @@ pub struct PipelineConfig {
     pub own_log_groups: Vec<String>,
     /// Filtering, sampling and redaction (off by default).
     pub filter: Filter,
+    /// Invocation spans (on by default).
+    pub spans: SpanConfig,
 }
 
 impl Default for PipelineConfig {
@@ -48,6 +51,7 @@ impl Default for PipelineConfig {
             region: None,
             own_log_groups: Vec::new(),
             filter: Filter::default(),
+            spans: SpanConfig::default(),
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct RecordSummary {
     pub documents: usize,
     /// Metric points produced.
     pub metric_points: usize,
+    /// Invocation spans produced.
+    pub spans: usize,
 }
 
 /// Counts for one input.
@@ -95,6 +101,8 @@ pub struct InputSummary {
     pub documents: usize,
     /// Metric points produced.
     pub metric_points: usize,
+    /// Invocation spans produced.
+    pub spans: usize,
     /// Rejections (records, events and MONITORING lines).
     pub rejections: usize,
 }
@@ -105,6 +113,9 @@ pub trait Sink {
     fn document(&mut self, doc: &Document<'_>);
     /// One metric point.
     fn metric(&mut self, point: MetricPoint);
+    /// One invocation span, given right after the document of its REPORT line. The default
+    /// drops it: a sink that ships or prints output must implement it.
+    fn span(&mut self, _span: &Span) {}
     /// One rejection (a record, an event or a MONITORING line).
     fn rejection(&mut self, rejection: Rejection);
     /// Called before each record's documents, metrics and rejections, with its Kinesis sequence
@@ -121,6 +132,11 @@ pub struct Pipeline {
     config: PipelineConfig,
     parse_options: ParseOptions,
     correlator: Correlator,
+    /// What each open request's span needs (START time, segment id, errors).
+    spans: SpanTracker,
+    /// The ids of the last request a document was emitted for (most lines follow a line of the
+    /// same request): cleared at each correlation window.
+    last_ids: Option<LastIds>,
     /// The buffer messages with escapes are unescaped into, kept from one payload to the next
     /// (a batch's records, warm invocations) so its memory is not mapped afresh each time.
     message_arena: String,
@@ -137,10 +153,13 @@ impl Pipeline {
             max_json_depth: config.limits.max_json_depth,
         };
         let correlator = Correlator::new(config.limits.correlation_cache_size);
+        let spans = SpanTracker::new(config.limits.correlation_cache_size);
         Pipeline {
             config,
             parse_options,
             correlator,
+            spans,
+            last_ids: None,
             message_arena: String::new(),
         }
     }
@@ -148,6 +167,12 @@ impl Pipeline {
     /// The configuration.
     pub fn config(&self) -> &PipelineConfig {
         &self.config
+    }
+
+    /// Requests whose span is still waiting for their REPORT (bounded by the correlation cache
+    /// size).
+    pub fn open_span_requests(&self) -> usize {
+        self.spans.open_requests()
     }
 
     /// Processes one Lambda event (any supported shape). `Err` when the input as a whole could
@@ -180,6 +205,7 @@ impl Pipeline {
             summary.events += rs.events;
             summary.documents += rs.documents;
             summary.metric_points += rs.metric_points;
+            summary.spans += rs.spans;
             counting.inner.record_end(&rs);
         }
         summary.rejections = counting.rejections;
@@ -199,6 +225,7 @@ impl Pipeline {
             events: 0,
             documents: 0,
             metric_points: 0,
+            spans: 0,
         };
         let record_id = record.record_id.as_deref();
         match &record.content {
@@ -278,9 +305,11 @@ impl Pipeline {
         rs: &mut RecordSummary,
         sink: &mut dyn Sink,
     ) {
+        // Owned for the batch (one small copy), so that emitting may update the span state.
+        let default_region = self.config.region.clone();
         let resource = BatchResource {
             account_id: batch.owner.as_deref(),
-            region: batch.region.as_deref().or(self.config.region.as_deref()),
+            region: batch.region.as_deref().or(default_region.as_deref()),
             log_group: batch.log_group.as_deref().filter(|g| !g.is_empty()),
             log_stream: batch.log_stream.as_deref().filter(|s| !s.is_empty()),
             function_name: batch.function_name(),
@@ -300,6 +329,14 @@ impl Pipeline {
             return;
         }
         let resource_json = ResourceJson::new(&resource);
+        let span_resource = SpanResource {
+            function_name: resource.function_name,
+            function_version: resource.function_version,
+            log_group: resource.log_group,
+            account_id: resource.account_id,
+            region: resource.region,
+            capacity_provider: resource.capacity_provider,
+        };
         let filter = &self.config.filter;
         let filtering = !filter.is_noop();
         let mut events: Vec<&LogEvent<'_>> = Vec::with_capacity(batch.events.len());
@@ -348,20 +385,88 @@ impl Pipeline {
             // request.
             self.correlator
                 .correlate(resource.log_stream, &mut lines[..cut]);
+            // The segment ids of the window's platform lines, before any of its documents is
+            // written: a REPORT's segment id is every earlier line's span id.
+            self.spans.note_segments(&lines[..cut]);
+            self.last_ids = None;
             let window = events.get(emitted..emitted + cut).unwrap_or_default();
             for (event, line) in window.iter().zip(lines.drain(..cut)) {
-                self.emit(event, line, &resource_json, rs, sink);
+                self.emit(event, line, &resource_json, &span_resource, rs, sink);
             }
             emitted += cut;
         }
     }
 
+    /// One correlated line: its span state, its document, and after a REPORT's document the
+    /// invocation's span.
+    fn emit(
+        &mut self,
+        event: &LogEvent<'_>,
+        line: ParsedLine<'_>,
+        resource_json: &ResourceJson<'_>,
+        span_resource: &SpanResource<'_>,
+        rs: &mut RecordSummary,
+        sink: &mut dyn Sink,
+    ) {
+        // Before sampling: a sampled-out error line still makes its span an error.
+        let at = line.timestamp.unwrap_or(event.timestamp);
+        self.spans.observe(&line, at);
+        let ids = self.invocation_ids(&line);
+        let span = if self.config.spans.enabled {
+            self.spans.finish(
+                &line,
+                at,
+                event.timestamp,
+                ids,
+                span_resource,
+                &self.config.spans,
+            )
+        } else {
+            None
+        };
+        self.emit_document(event, line, ids, resource_json, rs, sink);
+        if let Some(span) = span {
+            rs.spans += 1;
+            sink.span(&span);
+        }
+    }
+
+    /// The invocation ids of a correlated line (remembered for the lines of the same request
+    /// that follow it).
+    fn invocation_ids(&mut self, line: &ParsedLine<'_>) -> InvocationIds {
+        let Some(request) = line.request_id.as_deref() else {
+            return InvocationIds::of(line, None);
+        };
+        let xray = line.trace.xray_trace_id.as_deref();
+        let primary = line
+            .correlation
+            .as_deref()
+            .and_then(|c| c.primary.as_deref());
+        if let Some(last) = &self.last_ids {
+            if last.request == request
+                && last.xray.as_deref() == xray
+                && last.primary.as_deref() == primary
+            {
+                return last.ids;
+            }
+        }
+        let ids = InvocationIds::of(line, self.spans.segment(request));
+        self.last_ids = Some(LastIds {
+            request: request.to_owned(),
+            xray: xray.map(str::to_owned),
+            primary: primary.map(str::to_owned),
+            ids,
+        });
+        ids
+    }
+
     /// Filters (sampling, redaction), extracts the metric point of a MONITORING line and hands
     /// the document of one correlated line to the sink.
-    fn emit(
+    fn emit_document(
         &self,
         event: &LogEvent<'_>,
         mut line: ParsedLine<'_>,
+        ids: InvocationIds,
         resource_json: &ResourceJson<'_>,
         rs: &mut RecordSummary,
         sink: &mut dyn Sink,
@@ -408,7 +513,8 @@ impl Pipeline {
             resource,
             self.config.limits.max_body_bytes,
         )
-        .with_resource_json(resource_json);
+        .with_resource_json(resource_json)
+        .with_ids(ids);
         doc.metric = metric;
         rs.documents += 1;
         sink.document(&doc);
@@ -436,6 +542,15 @@ fn fail_record(
     sink.rejection(rejection.with_record(record_id));
 }
 
+/// The ids of the last request a document was emitted for, with what they were derived from.
+#[derive(Debug)]
+struct LastIds {
+    request: String,
+    xray: Option<String>,
+    primary: Option<String>,
+    ids: InvocationIds,
+}
+
 /// Counts rejections on the way to the real sink.
 struct CountingSink<'s> {
     inner: &'s mut dyn Sink,
@@ -448,6 +563,9 @@ impl Sink for CountingSink<'_> {
     }
     fn metric(&mut self, point: MetricPoint) {
         self.inner.metric(point);
+    }
+    fn span(&mut self, span: &Span) {
+        self.inner.span(span);
     }
     fn rejection(&mut self, rejection: Rejection) {
         self.rejections += 1;

@@ -12,6 +12,7 @@ use crate::document::Document;
 use crate::metrics::MetricPoint;
 use crate::pipeline::{RecordSummary, Sink};
 use crate::rejection::Rejection;
+use crate::span::Span;
 
 pub mod lines;
 pub mod rng;
@@ -26,6 +27,8 @@ pub struct CollectingSink {
     pub documents: Vec<(String, String, serde_json::Value)>,
     /// Metric points.
     pub metrics: Vec<MetricPoint>,
+    /// `(index, _id, _source)` per span.
+    pub spans: Vec<(String, String, serde_json::Value)>,
     /// Rejections.
     pub rejections: Vec<Rejection>,
     /// Record summaries.
@@ -53,6 +56,18 @@ impl Sink for CollectingSink {
     }
     fn metric(&mut self, point: MetricPoint) {
         self.metrics.push(point);
+    }
+    fn span(&mut self, span: &Span) {
+        let mut json = Vec::new();
+        let source = match span.write_json(&mut json) {
+            Ok(()) => serde_json::from_slice(&json).unwrap_or(serde_json::Value::Null),
+            Err(_) => serde_json::Value::Null,
+        };
+        self.spans.push((
+            span.index_name(&self.index_prefix),
+            span.id().to_owned(),
+            source,
+        ));
     }
     fn rejection(&mut self, rejection: Rejection) {
         self.rejections.push(rejection);

@@ -245,9 +245,17 @@ async fn moto_with_bucket() -> (MotoServer, DeadLetterStore) {
 // ---------------------------------------------------------------------------------------------
 // What shiplog produces, and what the node holds.
 
+/// What the core produces for one input: its documents, and its bulk items (documents and
+/// invocation spans).
+#[derive(Debug, Clone, Copy)]
+struct Produced {
+    documents: usize,
+    items: usize,
+}
+
 /// The documents the core produces for `inputs` fed in order to one pipeline (as one warm
-/// container does), by (index, `_id`).
-fn reference(prefix: &str, inputs: &[Vec<u8>]) -> (BTreeMap<Key, Value>, Vec<usize>) {
+/// container does), by (index, `_id`), and what each input produced.
+fn reference(prefix: &str, inputs: &[Vec<u8>]) -> (BTreeMap<Key, Value>, Vec<Produced>) {
     let mut pipeline = Pipeline::new(PipelineConfig {
         index_prefix: prefix.to_owned(),
         own_log_groups: vec![format!("/aws/lambda/{FUNCTION}")],
@@ -258,12 +266,33 @@ fn reference(prefix: &str, inputs: &[Vec<u8>]) -> (BTreeMap<Key, Value>, Vec<usi
     for input in inputs {
         let mut sink = CollectingSink::new(prefix);
         let _ = pipeline.process_input(input, &mut sink);
-        per_input.push(sink.documents.len());
+        per_input.push(Produced {
+            documents: sink.documents.len(),
+            items: sink.documents.len() + sink.spans.len(),
+        });
         for (index, id, source) in sink.documents {
             docs.insert((index, id), source);
         }
     }
     (docs, per_input)
+}
+
+/// Every `*.json` below `dir`, in path order (as `replay` reads a directory).
+fn sample_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 fn samples() -> Vec<Vec<u8>> {
@@ -341,7 +370,7 @@ async fn an_implausible_emulator_deadline_still_indexes_everything_and_is_report
     for ((input, produced), deadline) in inputs[..3].iter().zip(&per_input).zip(deadlines) {
         let what = format!("{deadline:?}");
         let answer = lambda.invoke_ok(input.clone(), deadline, &what).await;
-        assert_answer(&answer, *produced, *produced, 0, &what);
+        assert_answer(&answer, produced.documents, produced.items, 0, &what);
     }
     assert_eq!(os.count(&pattern).await, docs.len() as u64);
     assert_eq!(
@@ -421,9 +450,9 @@ async fn ship_logs_ships_the_samples_into_the_real_node_and_a_redelivery_adds_no
             if path.contains("/kinesis/") {
                 assert_eq!(answer, json!({"batchItemFailures": []}), "{what}");
             } else if round == "first delivery" {
-                assert_answer(&answer, *produced, *produced, 0, &what);
+                assert_answer(&answer, produced.documents, produced.items, 0, &what);
             } else {
-                assert_answer(&answer, *produced, 0, *produced, &what);
+                assert_answer(&answer, produced.documents, 0, produced.items, &what);
             }
         }
         assert_eq!(
@@ -450,7 +479,18 @@ async fn cli_replay_to_the_real_node_indexes_the_replayed_documents_searchable_b
     let prefix = os.unique_prefix("cli-replay");
     let pattern = format!("{prefix}-*");
     // What replay says it would ship.
-    let dry = shiplog_cli(&["replay", "--index-prefix", &prefix, "samples/"], &[]).await;
+    // Spans off: this test counts documents (spans have their own test).
+    let dry = shiplog_cli(
+        &[
+            "replay",
+            "--no-spans",
+            "--index-prefix",
+            &prefix,
+            "samples/",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let replayed: Vec<Value> = String::from_utf8(dry.stdout)
         .unwrap()
@@ -468,13 +508,18 @@ async fn cli_replay_to_the_real_node_indexes_the_replayed_documents_searchable_b
         })
         .collect();
     assert_eq!(keys.len(), replayed.len(), "one document per event id");
-    let (reference_docs, _) = reference(&prefix, &samples());
+    let every_sample: Vec<Vec<u8>> = sample_files(&repo_root().join("samples"))
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let (reference_docs, _) = reference(&prefix, &every_sample);
     assert_eq!(keys.len(), reference_docs.len());
 
     for (run, indexed, already) in [("first", keys.len(), 0), ("second", 0, keys.len())] {
         let out = shiplog_cli(
             &[
                 "replay",
+                "--no-spans",
                 "--to-opensearch",
                 os.url(),
                 "--index-prefix",
@@ -557,7 +602,9 @@ async fn cli_redrive_resends_documents_the_engine_refused_exactly_once() {
     )
     .await;
 
-    let mut lambda = Lambda::start(&Lambda::env(os.url(), &prefix, &moto, &[])).await;
+    // Spans off: this test counts documents against the answer's `indexed`.
+    let mut lambda =
+        Lambda::start(&Lambda::env(os.url(), &prefix, &moto, &[("SPANS", "off")])).await;
     let mut dead_lettered = 0;
     for (path, input) in SAMPLES.iter().zip(&inputs) {
         let answer = lambda
@@ -592,7 +639,12 @@ async fn cli_redrive_resends_documents_the_engine_refused_exactly_once() {
     for e in &entries {
         assert_eq!(e.index, blocked);
         assert_eq!(e.error.status, 403, "{:?}", e.error);
-        assert_eq!(e.error.kind, "cluster_block_exception", "{:?}", e.error);
+        assert_eq!(
+            e.error.kind.opensearch_type(),
+            Some("cluster_block_exception"),
+            "{:?}",
+            e.error
+        );
     }
     assert_eq!(os.count(&pattern).await, (docs.len() - refused) as u64);
 
@@ -696,6 +748,8 @@ async fn the_engine_going_away_mid_shipment_loses_nothing_and_duplicates_nothing
         &[
             ("OPENSEARCH_BULK_MAX_ACTIONS", &chunk),
             ("DEADLINE_SAFETY_MS", "1000"),
+            // This test counts documents against the answer's `indexed`.
+            ("SPANS", "off"),
         ],
     );
     let mut lambda = Lambda::start(&env).await;
@@ -776,7 +830,7 @@ async fn the_engine_going_away_mid_shipment_loses_nothing_and_duplicates_nothing
     );
 
     // Lambda redelivers the payload (to a fresh container pointed at the node's new port) …
-    let env = Lambda::env(&url, prefix, &moto, &[]);
+    let env = Lambda::env(&url, prefix, &moto, &[("SPANS", "off")]);
     let mut lambda = Lambda::start(&env).await;
     let answer = lambda
         .invoke_ok(payload, DeadlineHeader::FromTimeout, "redelivery")
@@ -856,3 +910,227 @@ const OUTAGE_EVENTS: usize = 5_000;
 const OUTAGE_CHUNK: usize = 25;
 /// Documents searchable when the node is stopped.
 const OUTAGE_STOP_AT: u64 = 250;
+
+// ---------------------------------------------------------------------------------------------
+// Invocation spans (Trace Analytics).
+
+/// The multi-function scenario of samples/slice/ (one user action across three functions, and
+/// unrelated traffic).
+fn slice_samples() -> Vec<(String, Vec<u8>)> {
+    sample_files(&repo_root().join("samples/slice"))
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+/// The spans the core produces for `inputs` fed in order to one pipeline (in the Lambda's
+/// region, `AWS_REGION` of `env`), by (index, `_id`).
+fn reference_spans(
+    prefix: &str,
+    inputs: &[&[u8]],
+    env: &[(String, String)],
+) -> BTreeMap<Key, Value> {
+    let region = env
+        .iter()
+        .find(|(k, _)| k == "AWS_REGION")
+        .map(|(_, v)| v.clone());
+    let mut pipeline = Pipeline::new(PipelineConfig {
+        index_prefix: prefix.to_owned(),
+        region,
+        own_log_groups: vec![format!("/aws/lambda/{FUNCTION}")],
+        ..PipelineConfig::default()
+    });
+    let mut spans = BTreeMap::new();
+    for input in inputs {
+        let mut sink = CollectingSink::new(prefix);
+        let _ = pipeline.process_input(input, &mut sink);
+        for (index, id, source) in sink.spans {
+            spans.insert((index, id), source);
+        }
+    }
+    spans
+}
+
+/// The type of `field` (a dotted path) in the mapping of the first index matching `pattern`.
+fn mapped_type<'a>(mapping: &'a Value, field: &str) -> &'a Value {
+    let mut at = &mapping["mappings"];
+    for part in field.split('.') {
+        at = &at["properties"][part];
+    }
+    &at["type"]
+}
+
+/// S1: the built ship-logs turns the scenario's invocations into spans in
+/// `otel-v1-apm-span-<prefix>-*`: exactly the spans the core produces, under the mapping
+/// Dashboards' Trace Analytics expects; the queries Trace Analytics issues (root spans, errors and
+/// latency by service, the spans of one trace) answer with the scenario's functions, durations and
+/// statuses; every span's documents are found by its spanId; a redelivery adds no span.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ship_logs_ships_invocation_spans_trace_analytics_can_query() {
+    let os = RealOpenSearch::shared();
+    let prefix = os.unique_prefix("spans");
+    let span_pattern = format!("otel-v1-apm-span-{prefix}-*");
+    let (moto, _store) = moto_with_bucket().await;
+    let env = Lambda::env(os.url(), &prefix, &moto, &[]);
+    let mut lambda = Lambda::start(&env).await;
+    let inputs = slice_samples();
+    let raw: Vec<&[u8]> = inputs.iter().map(|(_, b)| b.as_slice()).collect();
+    let expected = reference_spans(&prefix, &raw, &env);
+    assert!(
+        expected.len() >= 3,
+        "the scenario has at least three invocations"
+    );
+    for round in ["first delivery", "redelivery"] {
+        for (path, input) in &inputs {
+            lambda
+                .invoke_ok(
+                    input.clone(),
+                    DeadlineHeader::FromTimeout,
+                    &format!("{round} of {path}"),
+                )
+                .await;
+        }
+        os.refresh(&span_pattern).await;
+        assert_eq!(
+            os.count(&span_pattern).await,
+            expected.len() as u64,
+            "after the {round}"
+        );
+        assert_eq!(
+            stored_keys(&os, &span_pattern).await,
+            expected.keys().cloned().collect(),
+            "after the {round}"
+        );
+    }
+    // The stored spans are the core's, field for field.
+    let hits = os
+        .search(
+            &span_pattern,
+            &json!({"size": 1000, "query": {"match_all": {}}}),
+        )
+        .await;
+    for hit in hits["hits"]["hits"].as_array().unwrap() {
+        let key = (
+            hit["_index"].as_str().unwrap().to_owned(),
+            hit["_id"].as_str().unwrap().to_owned(),
+        );
+        assert_eq!(&hit["_source"], &expected[&key], "{key:?}");
+    }
+
+    // The template ship-logs installed, and the mapping Trace Analytics reads.
+    let template = os
+        .get_ok(&format!("/_index_template/otel-v1-apm-span-{prefix}"))
+        .await;
+    assert_eq!(
+        template["index_templates"][0]["index_template"]["index_patterns"],
+        json!([format!("otel-v1-apm-span-{prefix}-*")])
+    );
+    let mappings = os.get_ok(&format!("/{span_pattern}/_mapping")).await;
+    let mapping = mappings.as_object().unwrap().values().next().unwrap();
+    for (field, ty) in [
+        ("traceId", "keyword"),
+        ("spanId", "keyword"),
+        ("parentSpanId", "keyword"),
+        ("name", "keyword"),
+        ("kind", "keyword"),
+        ("serviceName", "keyword"),
+        ("traceGroup", "keyword"),
+        ("startTime", "date_nanos"),
+        ("endTime", "date_nanos"),
+        ("durationInNanos", "long"),
+        ("status.code", "integer"),
+        ("status.message", "keyword"),
+        ("traceGroupFields.endTime", "date_nanos"),
+        ("traceGroupFields.durationInNanos", "long"),
+        ("traceGroupFields.statusCode", "integer"),
+        ("events", "nested"),
+        ("links", "nested"),
+        ("span.attributes.faas@coldstart", "boolean"),
+        ("span.attributes.aws@lambda@billed_duration_ms", "double"),
+        ("span.attributes.shiplog@estimated_cost_usd", "double"),
+        ("resource.attributes.cloud@account@id", "keyword"),
+    ] {
+        assert_eq!(mapped_type(mapping, field), &json!(ty), "{field}");
+    }
+
+    // Root spans (Trace Analytics' traces table: parentSpanId is empty) — every span here.
+    let roots = os
+        .search(
+            &span_pattern,
+            &json!({"size": 0, "track_total_hits": true,
+                    "query": {"bool": {"filter": [{"term": {"parentSpanId": ""}}]}}}),
+        )
+        .await;
+    assert_eq!(roots["hits"]["total"]["value"], json!(expected.len()));
+
+    // Errors and latency by service (the services table).
+    let by_service = os
+        .search(
+            &span_pattern,
+            &json!({"size": 0, "aggs": {"service": {"terms": {"field": "serviceName", "size": 50},
+                "aggs": {"latency": {"avg": {"field": "durationInNanos"}},
+                         "errors": {"filter": {"term": {"status.code": 2}}}}}}}),
+        )
+        .await;
+    let mut want: BTreeMap<String, (u64, u64, i64)> = BTreeMap::new();
+    for span in expected.values() {
+        let e = want
+            .entry(span["serviceName"].as_str().unwrap().to_owned())
+            .or_default();
+        e.0 += 1;
+        e.1 += u64::from(span["status"]["code"] == 2);
+        e.2 += span["durationInNanos"].as_i64().unwrap();
+    }
+    assert!(want.len() >= 3, "three functions at least: {want:?}");
+    let buckets = by_service["aggregations"]["service"]["buckets"]
+        .as_array()
+        .unwrap();
+    assert_eq!(buckets.len(), want.len(), "{by_service}");
+    for b in buckets {
+        let name = b["key"].as_str().unwrap();
+        let (count, errors, total) = want[name];
+        assert_eq!(n(&b["doc_count"]), count, "{name}");
+        assert_eq!(n(&b["errors"]["doc_count"]), errors, "{name} errors");
+        let avg = b["latency"]["value"].as_f64().unwrap();
+        assert!(
+            (avg - total as f64 / count as f64).abs() < 1.0,
+            "{name}: {avg}"
+        );
+    }
+
+    // The spans of one trace, and the logs of one span.
+    let some = expected.values().next().unwrap();
+    let trace_id = some["traceId"].as_str().unwrap();
+    let in_trace = os
+        .sources(
+            &span_pattern,
+            &json!({"query": {"term": {"traceId": trace_id}}}),
+        )
+        .await;
+    let want_in_trace = expected
+        .values()
+        .filter(|s| s["traceId"] == trace_id)
+        .count();
+    assert_eq!(in_trace.len(), want_in_trace, "spans of trace {trace_id}");
+    for span in expected.values() {
+        let logs = os
+            .sources(
+                &format!("{prefix}-*"),
+                &json!({"query": {"term": {"spanId": span["spanId"]}}}),
+            )
+            .await;
+        assert!(!logs.is_empty(), "no logs for span {span}");
+        for doc in &logs {
+            assert_eq!(
+                doc["attributes"]["faas"]["invocation_id"],
+                span["span.attributes.faas@invocation_id"],
+                "{doc}"
+            );
+            assert_eq!(doc["traceId"], span["traceId"], "{doc}");
+        }
+    }
+    os.delete(&span_pattern, Some(&format!("otel-v1-apm-span-{prefix}")))
+        .await;
+    os.delete(&format!("{prefix}-*"), Some(&template_name(&prefix)))
+        .await;
+}

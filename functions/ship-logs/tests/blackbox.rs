@@ -14,9 +14,12 @@
     clippy::panic,
     clippy::print_stdout
 )]
+// The binary's path comes from the environment; waits are timed with real instants.
+#![allow(clippy::disallowed_methods)]
 
 use serde_json::{json, Value};
 use shiplog::delivery::metric_requests::validate_datum;
+use shiplog::delivery::self_metrics;
 use shiplog::metrics::{aggregate, MetricPoint};
 use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::workload::{generate_payload, WorkloadSpec};
@@ -170,7 +173,17 @@ struct Reference {
     pipeline: Pipeline,
     docs: BTreeMap<Key, Value>,
     points: Vec<MetricPoint>,
-    produced: usize,
+    /// Documents built so far.
+    documents: usize,
+    /// Bulk items built so far: documents and invocation spans.
+    items: usize,
+}
+
+/// What one input produced: documents, and bulk items (documents and spans).
+#[derive(Debug, Clone, Copy)]
+struct Produced {
+    documents: usize,
+    items: usize,
 }
 
 impl Reference {
@@ -184,21 +197,27 @@ impl Reference {
             pipeline: Pipeline::new(config),
             docs: BTreeMap::new(),
             points: Vec::new(),
-            produced: 0,
+            documents: 0,
+            items: 0,
         }
     }
 
-    /// Processes one input; returns how many documents it produced.
-    fn feed(&mut self, input: &[u8]) -> usize {
+    /// Processes one input; returns what it produced. Spans are kept with the documents (both
+    /// are stored by (index, `_id`)).
+    fn feed(&mut self, input: &[u8]) -> Produced {
         let mut sink = CollectingSink::new("shiplog");
         let _ = self.pipeline.process_input(input, &mut sink);
-        let n = sink.documents.len();
-        self.produced += n;
-        for (index, id, source) in sink.documents {
+        let produced = Produced {
+            documents: sink.documents.len(),
+            items: sink.documents.len() + sink.spans.len(),
+        };
+        self.documents += produced.documents;
+        self.items += produced.items;
+        for (index, id, source) in sink.documents.into_iter().chain(sink.spans) {
             self.docs.entry((index, id)).or_insert(source);
         }
         self.points.extend(sink.metrics);
-        n
+        produced
     }
 }
 
@@ -270,10 +289,14 @@ async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metr
             );
         } else {
             assert_eq!(answer["source"], "cloudwatch-logs", "{path}: {answer}");
-            assert_eq!(answer["documents"], json!(produced), "{path}: {answer}");
+            assert_eq!(
+                answer["documents"],
+                json!(produced.documents),
+                "{path}: {answer}"
+            );
             let delivered =
                 answer["indexed"].as_u64().unwrap() + answer["alreadyPresent"].as_u64().unwrap();
-            assert_eq!(delivered, produced as u64, "{path}: {answer}");
+            assert_eq!(delivered, produced.items as u64, "{path}: {answer}");
         }
     }
     assert_eq!(stored(&fake), reference.docs, "documents by (index, _id)");
@@ -368,7 +391,9 @@ async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metr
     reference.feed(&refused);
     let (dl_id, outcome) = lambda.invoke(refused).await;
     let answer = outcome.json().unwrap_or_else(|| panic!("{outcome:?}"));
-    assert_eq!(answer["indexed"], json!(2), "{answer}");
+    // START, END and the invocation's span are indexed; the REPORT document is refused.
+    assert_eq!(answer["indexed"], json!(3), "{answer}");
+    assert_eq!(answer["spans"], json!(1), "{answer}");
     assert_eq!(answer["deadLettered"], json!(1), "{answer}");
     fake.set_faults(Faults::default());
     let store = DeadLetterStore::from_sdk_config(&sdk, BUCKET);
@@ -433,14 +458,51 @@ async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metr
         "one self-metrics line per invocation"
     );
     assert!(self_lines.iter().all(|l| l["FunctionName"] == FUNCTION));
+    // The alarms of the deploy watch these names (issue 21): the printed lines carry every one,
+    // in the namespace and with the one dimension the alarms read.
+    for line in &self_lines {
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], self_metrics::DEFAULT_NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
+        let declared: BTreeSet<&str> = directive["Metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["Name"].as_str())
+            .collect();
+        // The lags come together, when the invocation built documents; every other name always.
+        let has_lag = declared.contains(self_metrics::LAG_MAX);
+        for name in self_metrics::SHIP_LOGS_METRICS {
+            if has_lag || !self_metrics::WRITTEN_WITH_DOCUMENTS_ONLY.contains(name) {
+                assert!(declared.contains(name), "{name} missing from {line}");
+                assert!(line[*name].is_number(), "{name} has no value in {line}");
+            }
+        }
+    }
+    assert!(
+        self_lines
+            .iter()
+            .any(|l| l[self_metrics::LAG_MAX].is_number() && l[self_metrics::LAG_P50].is_number()),
+        "some invocation built documents and wrote both lags"
+    );
     let documents_out: f64 = self_lines
         .iter()
         .filter_map(|l| l["DocumentsOut"].as_f64())
         .sum();
     assert_eq!(
         documents_out as usize,
-        reference.produced - 1,
-        "every document built was delivered (new or already present) but the dead-lettered one"
+        reference.items - 1,
+        "every bulk item built (documents and spans) was delivered (new or already present) but \
+         the dead-lettered one"
+    );
+    let spans_out: f64 = self_lines
+        .iter()
+        .filter_map(|l| l[self_metrics::SPANS_OUT].as_f64())
+        .sum();
+    assert_eq!(
+        spans_out as usize,
+        reference.items - reference.documents,
+        "every span built is counted"
     );
     let dead_lettered: f64 = self_lines
         .iter()
@@ -529,8 +591,8 @@ async fn built_binary_ships_every_corpus_payload_dead_letters_and_publishes_metr
     );
     assert_eq!(
         fake.template_puts(),
-        1,
-        "the index template is installed once per container"
+        2,
+        "the logs and the span index templates are installed once per container"
     );
 }
 

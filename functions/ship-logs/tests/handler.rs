@@ -264,9 +264,9 @@ async fn every_corpus_payload_is_stored_by_index_and_id_exactly_as_the_core_buil
         );
         if let Some((doc_counts, metric_points)) = expectation(&path) {
             assert!(
-                doc_counts.contains(&docs.len()),
+                doc_counts.contains(&documents_of(&docs)),
                 "{path}: {} documents",
-                docs.len()
+                documents_of(&docs)
             );
             assert_eq!(
                 points(&datums),
