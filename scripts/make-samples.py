@@ -138,12 +138,144 @@ def kinesis_batch():
     return {"Records": records}
 
 
+# --- One user action across three functions (`shiplog slice`) --------------------------------
+#
+# POST /orders reaches shop-api (Node.js text format, X-Ray active on this synchronous hop), which
+# publishes OrderPlaced to an SNS topic; fulfilment-worker (Lambda JSON log format) takes it and
+# sends FulfilmentRequested to an SQS queue; notifier (Python, Powertools Logger) mails the
+# customer. The asynchronous hops carry the dazn `x-correlation-id` (Powertools' `correlation_id`
+# in the notifier). Every stream also holds unrelated invocations before and after, and
+# inventory-sync runs alongside: none of them may appear in the slice.
+SLICE_T0 = T0 + 600_000  # 2025-11-20T12:10:00Z
+SLICE_CORRELATION_ID = "order-7f3a9e12-4b6c-4d8e-a1f0-3c5b7d9e2f40"
+SLICE_ORDER_ID = "o-88213"
+SLICE_XRAY = "1-691f0c5a-3e7b9d1f5a2c4e6b8d0f1a3c"
+SLICE_REQUESTS = {
+    "shop-api": "4d6f8a0c-2e4b-4d6f-9a1c-3e5b7d9f1a2c",
+    "fulfilment-worker": "8e0a2c4e-6f8b-4a0c-9e2f-4b6d8f0a2c4e",
+    "notifier": "f1a3c5e7-9b1d-4f3a-8c5e-7a9b1d3f5a7c",
+}
+
+
+def node_invocation(s, rid, xray, segment, lines, report, init_ms=None):
+    """One Node.js text-format invocation: START, `lines` as (dt, level, message), END, REPORT
+    (with the X-Ray part on the next line when `xray` is given)."""
+    s.add(f"START RequestId: {rid} Version: $LATEST\n", 40)
+    for dt, level, message in lines:
+        s.add(f"{iso(s.t + dt)}\t{rid}\t{level}\t{message}\n", dt)
+    s.add(f"END RequestId: {rid}\n", 2)
+    init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms else ""
+    tail = f"\t\nXRAY TraceId: {xray}\tSegmentId: {segment}\tSampled: true\t\n" if xray else "\t\n"
+    s.add(f"REPORT RequestId: {rid}\t{report}{init}{tail}", 1)
+
+
+def slice_shop_api():
+    """shop-api: an unrelated GET, the order (X-Ray + x-correlation-id), an unrelated failed
+    POST with its own trace and correlation id."""
+    s = Stream("/aws/lambda/shop-api", "2025/11/20/[$LATEST]3c5e7a9b1d3f5a7c9e1b3d5f7a9c1e3b", SLICE_T0, 11)
+    node_invocation(s, "a1c2e3f4-0b1d-4c2e-8f3a-5b6c7d8e9f01", "1-691f0c58-0a1b2c3d4e5f60718293a4b5", "0f1e2d3c4b5a6978", [
+        (3, "INFO", "GET /products?category=tea"),
+        (1, "INFO", json.dumps({"message": "catalogue served", "x-correlation-id": "browse-55c1", "items": 24})),
+    ], "Duration: 18.20 ms\tBilled Duration: 19 ms\tMemory Size: 256 MB\tMax Memory Used: 74 MB", init_ms=201.77)
+    rid = SLICE_REQUESTS["shop-api"]
+    node_invocation(s, rid, SLICE_XRAY, "5a7c9e1b3d5f7a9c", [
+        (3, "INFO", "POST /orders"),
+        (2, "INFO", json.dumps({"message": "order placed", "x-correlation-id": SLICE_CORRELATION_ID, "order_id": SLICE_ORDER_ID, "total": 64.9, "currency": "EUR"})),
+        (11, "INFO", json.dumps({"message": "published OrderPlaced", "x-correlation-id": SLICE_CORRELATION_ID, "topic": "arn:aws:sns:eu-west-1:123456789012:orders", "sns_message_id": "2f0c6a1e-77b1-5d3e-9a44-0b6c8d1e3f5a"})),
+    ], "Duration: 24.61 ms\tBilled Duration: 25 ms\tMemory Size: 256 MB\tMax Memory Used: 76 MB")
+    err = {"errorType": "ValidationError", "errorMessage": "cart is empty", "stack": ["ValidationError: cart is empty", "    at placeOrder (/var/task/orders.js:18:11)"]}
+    node_invocation(s, "b7d9f1a3-c5e7-4a9b-8d1f-3a5c7e9b1d3f", "1-691f0c5b-9d8c7b6a5f4e3d2c1b0a9f8e", "6b5a4f3e2d1c0b9a", [
+        (2, "INFO", json.dumps({"message": "POST /orders", "x-correlation-id": "order-0b2e41aa-empty-cart"})),
+        (1, "ERROR", "Invoke Error \t" + json.dumps(err)),
+    ], "Duration: 7.93 ms\tBilled Duration: 8 ms\tMemory Size: 256 MB\tMax Memory Used: 76 MB")
+    return {"awslogs": {"data": b64(gz(s.payload()))}}
+
+
+def slice_fulfilment_worker():
+    """fulfilment-worker (Lambda JSON log format: platform.* records; app lines from the dazn
+    logger, no X-Ray): an unrelated cold start, the
+    OrderPlaced message (a carrier error, a retry, FulfilmentRequested sent), an unrelated one."""
+    s = Stream("/aws/lambda/fulfilment-worker", "2025/11/20/fulfilment-worker[$LATEST]7e9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e", SLICE_T0 + 40, 12)
+    def rec(typ, record, dt):
+        return s.add(json.dumps({"time": iso(s.t + dt), "type": typ, "record": record}), dt)
+    def app(rid, level, body, dt):
+        # dazn-lambda-powertools' logger writes its own JSON line (Lambda passes it through):
+        # awsRequestId and x-correlation-* keys at the top level.
+        return s.add(json.dumps({"level": level, "timestamp": iso(s.t + dt), "functionName": "fulfilment-worker", "awsRequestId": rid, **body}), dt)
+    def invocation(rid, lines, metrics, gap=5):
+        rec("platform.start", {"requestId": rid, "version": "$LATEST"}, gap)
+        for level, body, dt in lines:
+            app(rid, level, body, dt)
+        rec("platform.report", {"requestId": rid, "metrics": metrics, "status": "success"}, 2)
+    rec("platform.initStart", {"initializationType": "on-demand", "phase": "init", "runtimeVersion": "nodejs:22.mainline.v51", "runtimeVersionArn": "arn:aws:lambda:eu-west-1::runtime:def", "functionName": "fulfilment-worker", "functionVersion": "$LATEST"}, 0)
+    invocation("c2e4a6b8-0d2f-4a6c-8e0b-2d4f6a8c0e2b", [
+        ("INFO", {"message": "restock notice processed", "x-correlation-id": "restock-19d4", "sku": "TEA-0042"}, 4),
+    ], {"durationMs": 12.4, "billedDurationMs": 13, "memorySizeMB": 512, "maxMemoryUsedMB": 81, "initDurationMs": 233.1})
+    rid = SLICE_REQUESTS["fulfilment-worker"]
+    invocation(rid, [
+        ("INFO", {"message": "received OrderPlaced", "x-correlation-id": SLICE_CORRELATION_ID, "order_id": SLICE_ORDER_ID}, 60),
+        ("ERROR", {"message": "carrier API timed out, retrying", "x-correlation-id": SLICE_CORRELATION_ID, "carrier": "parcelnet", "attempt": 1}, 1500),
+        ("INFO", {"message": "shipment booked", "x-correlation-id": SLICE_CORRELATION_ID, "tracking": "PN-2025-118842"}, 310),
+        ("INFO", {"message": "sent FulfilmentRequested", "x-correlation-id": SLICE_CORRELATION_ID, "queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/notifications"}, 6),
+    ], {"durationMs": 1884.7, "billedDurationMs": 1885, "memorySizeMB": 512, "maxMemoryUsedMB": 96}, gap=120)
+    invocation("d3f5b7c9-1e3a-4b7d-9f1c-3e5a7c9e1f3a", [
+        ("INFO", {"message": "received OrderPlaced", "x-correlation-id": "order-2c8d5e17-a3b4-4f60-9d21-7e8f9a0b1c2d", "order_id": "o-88190"}, 900),
+        ("INFO", {"message": "sent FulfilmentRequested", "x-correlation-id": "order-2c8d5e17-a3b4-4f60-9d21-7e8f9a0b1c2d"}, 40),
+    ], {"durationMs": 44.0, "billedDurationMs": 44, "memorySizeMB": 512, "maxMemoryUsedMB": 97})
+    return {"awslogs": {"data": b64(gz(s.payload()))}}
+
+
+def slice_notifier():
+    """notifier (Python 3.12, Powertools Logger JSON with `correlation_id`): an unrelated
+    notification, the order's confirmation mail, an unrelated one."""
+    s = Stream("/aws/lambda/notifier", "2025/11/20/[7]9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a", SLICE_T0 + 1_500, 13)
+    arn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:notifier"
+    def invocation(rid, correlation_id, messages, report, dt):
+        s.add(f"START RequestId: {rid} Version: 7\n", dt)
+        for level, message, extra, gap in messages:
+            ms = s.t + gap
+            stamp = f"{iso(ms)[:10]} {iso(ms)[11:19]},{ms % 1000:03d}+0000"
+            line = {"level": level, "location": "handler:22", "message": message, "timestamp": stamp, "service": "notifier", "cold_start": False, "function_name": "notifier", "function_memory_size": "128", "function_arn": arn, "function_request_id": rid, "correlation_id": correlation_id}
+            line.update(extra)
+            s.add(json.dumps(line) + "\n", gap)
+        s.add(f"END RequestId: {rid}\n", 2)
+        s.add(f"REPORT RequestId: {rid}\t{report}\t\n", 1)
+    invocation("e0f2a4c6-8b0d-4e2f-a4c6-8e0a2c4e6f80", "password-reset-7741", [
+        ("INFO", "password reset mail sent", {"template": "password-reset"}, 12),
+    ], "Duration: 140.22 ms\tBilled Duration: 141 ms\tMemory Size: 128 MB\tMax Memory Used: 58 MB", 0)
+    invocation(SLICE_REQUESTS["notifier"], SLICE_CORRELATION_ID, [
+        ("INFO", "received FulfilmentRequested", {"order_id": SLICE_ORDER_ID}, 6),
+        ("WARNING", "SES sending rate close to quota", {"sent_last_second": 13}, 30),
+        ("INFO", "order confirmation mail sent", {"order_id": SLICE_ORDER_ID, "ses_message_id": "0102019a-5c1e-7d3f-8e9a-b1c2d3e4f5a6-000000"}, 180),
+    ], "Duration: 231.08 ms\tBilled Duration: 232 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB", 1_000)
+    invocation("a9c1e3f5-7b9d-4c1e-b3f5-7a9c1e3b5d7f", "order-2c8d5e17-a3b4-4f60-9d21-7e8f9a0b1c2d", [
+        ("INFO", "received FulfilmentRequested", {"order_id": "o-88190"}, 5),
+        ("INFO", "order confirmation mail sent", {"order_id": "o-88190"}, 150),
+    ], "Duration: 168.51 ms\tBilled Duration: 169 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB", 400)
+    return {"awslogs": {"data": b64(gz(s.payload()))}}
+
+
+def slice_inventory_sync():
+    """inventory-sync (Go), running alongside the order: unrelated traffic in the same minutes."""
+    s = Stream("/aws/lambda/inventory-sync", "2025/11/20/[$LATEST]0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c", SLICE_T0 + 20, 14)
+    for i, rid in enumerate(["5b7d9f1a-3c5e-4a7b-9d1f-5a7c9e1b3d5f", "6c8e0a2c-4d6f-4b8c-8e0a-6b8d0f2a4c6e"]):
+        s.add(f"START RequestId: {rid} Version: $LATEST\n", 600 * i + 1)
+        s.add("synced 128 SKUs from the warehouse\n", 90)
+        s.add(f"END RequestId: {rid}\n", 2)
+        s.add(f"REPORT RequestId: {rid}\tDuration: 93.50 ms\tBilled Duration: 94 ms\tMemory Size: 128 MB\tMax Memory Used: 31 MB\t\n", 1)
+    return {"awslogs": {"data": b64(gz(s.payload()))}}
+
+
 def main():
     samples = {
         "cloudwatch/order-api-node.json": order_api_node(),
         "cloudwatch/payments-python-powertools.json": payments_python_powertools(),
         "cloudwatch/checkout-json-log-format.json": checkout_json_format(),
         "kinesis/mixed-runtimes-with-control.json": kinesis_batch(),
+        "slice/shop-api-node.json": slice_shop_api(),
+        "slice/fulfilment-worker-json-log-format.json": slice_fulfilment_worker(),
+        "slice/notifier-python-powertools.json": slice_notifier(),
+        "slice/inventory-sync-go.json": slice_inventory_sync(),
     }
     for rel, event in samples.items():
         path = ROOT / rel

@@ -100,3 +100,79 @@ pub struct RedriveArgs {
     #[arg(long)]
     pub delete: bool,
 }
+
+/// `--format` values of `shiplog slice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SliceFormat {
+    /// One header per invocation, then its lines `timestamp | function | level | message`
+    /// (colour on a terminal unless NO_COLOR is set).
+    Text,
+    /// NDJSON: an `invocation` line before the `document` lines of each invocation, a `slice`
+    /// line last.
+    Json,
+}
+
+/// Default bound on the requests a slice may reach (`--max-requests`).
+pub const DEFAULT_SLICE_MAX_REQUESTS: usize = 200;
+/// Default bound on the expansion rounds of a slice (`--max-rounds`).
+pub const DEFAULT_SLICE_MAX_ROUNDS: usize = 5;
+/// Default number of documents per search page of a slice (`--page-size`).
+pub const DEFAULT_SLICE_PAGE_SIZE: usize = 500;
+
+/// Arguments of `shiplog slice`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+How the slice is found: the documents matching ID (as a request id, an X-Ray or W3C trace id in
+either form, a primary or any correlation id; or, with --field, as that field's value) name
+requests, trace ids and correlation ids; every document sharing one of those names more; this
+repeats until nothing new turns up, at most --max-rounds times and up to --max-requests requests
+(a cut slice is reported on stderr and in the `slice` JSON line). Then every document of those
+requests (START, END, REPORT and plain prints included) is read, page by page, in time order.
+Indices: <index-prefix>-*; spans (for the per-invocation summary): otel-v1-apm-span-<index-prefix>-*.
+
+Examples:
+  shiplog slice order-7f3a9e12-4b6c-4d8e-a1f0-3c5b7d9e2f40 --opensearch http://127.0.0.1:9200
+  shiplog slice 1-691f0c5a-3e7b9d1f5a2c4e6b8d0f1a3c --opensearch https://search-logs-x.eu-west-1.es.amazonaws.com --auth sigv4
+  shiplog slice o-88213 --field attributes.fields.order_id --since now-1d --format json --opensearch http://127.0.0.1:9200
+
+Exit status: 0 documents found, 1 nothing matches ID, 2 usage or connection error (with the reason).")]
+pub struct SliceArgs {
+    /// A request id, an X-Ray (1-5759e988-bd862e3fe1be46a994272793) or W3C (32 hex) trace id,
+    /// or a correlation id; with --field, the value of that field.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Look ID up in this field instead (a user key: attributes.fields.order_id).
+    #[arg(long, value_name = "F")]
+    pub field: Option<String>,
+    /// Only documents at or after T (RFC 3339, or OpenSearch date math such as now-1h).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only documents at or before T (RFC 3339, or OpenSearch date math such as now).
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SliceFormat::Text)]
+    pub format: SliceFormat,
+    /// Index prefix P: documents are read from the indices P-*.
+    #[arg(long, value_name = "P", default_value = DEFAULT_INDEX_PREFIX)]
+    pub index_prefix: String,
+    /// The OpenSearch URL (https://…, or http:// to a local cluster).
+    #[arg(long, value_name = "URL")]
+    pub opensearch: String,
+    /// Authentication.
+    #[arg(long, value_enum, default_value_t = AuthArg::None)]
+    pub auth: AuthArg,
+    /// Secrets Manager secret (name or ARN) holding {"username","password"} for --auth basic.
+    #[arg(long, value_name = "ID")]
+    pub secret_id: Option<String>,
+    /// Bound on the requests the slice may reach.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SLICE_MAX_REQUESTS)]
+    pub max_requests: usize,
+    /// Bound on the expansion rounds (the first round reads ID itself).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SLICE_MAX_ROUNDS)]
+    pub max_rounds: usize,
+    /// Documents per search request when reading an invocation's lines (one page in memory at
+    /// a time).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SLICE_PAGE_SIZE)]
+    pub page_size: usize,
+}

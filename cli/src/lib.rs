@@ -1,10 +1,10 @@
 //! The `shiplog` command: `replay` (the local main job), and the tools around it (`bench`,
-//! `redrive`).
+//! `redrive`, `slice`).
 //!
-//! Shipping for real (`replay --to-opensearch`, `redrive`) needs the `opensearch` feature, which
-//! brings the HTTP client and the AWS SDK (`shiplog-adapters`). Without it the command still
-//! parses those flags and says how to build it with them; `replay` to NDJSON and `bench` never
-//! compile the SDK.
+//! Shipping for real (`replay --to-opensearch`, `redrive`) and reading back (`slice`) need the
+//! `opensearch` feature, which brings the HTTP client and the AWS SDK (`shiplog-adapters`).
+//! Without it the command still parses those flags and says how to build it with them; `replay`
+//! to NDJSON and `bench` never compile the SDK.
 
 pub mod args;
 pub mod bench;
@@ -16,6 +16,8 @@ pub mod redrive;
 pub mod replay;
 #[cfg(feature = "opensearch")]
 pub mod ship;
+#[cfg(feature = "opensearch")]
+pub mod slice;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +27,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_UNDECODABLE: u8 = 1;
 /// Exit status: usage error (bad flags, unreadable path).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status (`slice`): no document matches the id.
+pub const EXIT_NOT_FOUND: u8 = 1;
 /// Exit status (`--to-opensearch`, `redrive`): some documents are neither in OpenSearch nor in a
 /// dead letter.
 pub const EXIT_UNDELIVERED: u8 = 3;
@@ -48,6 +52,9 @@ pub enum Command {
     /// Measure the pipeline against the floor on a generated (or given) workload; or write the
     /// workload with --generate.
     Bench(bench::BenchArgs),
+    /// Follow one user action: every document of the requests reachable from a request,
+    /// trace or correlation id, grouped per invocation, in time order (from OpenSearch).
+    Slice(args::SliceArgs),
 }
 
 /// Runs a parsed command line and returns the process exit status.
@@ -59,6 +66,10 @@ pub fn run(cli: Cli) -> u8 {
         #[cfg(not(feature = "opensearch"))]
         Command::Redrive(_) => without_opensearch("redrive"),
         Command::Bench(args) => bench::run(&args),
+        #[cfg(feature = "opensearch")]
+        Command::Slice(args) => slice::run(&args),
+        #[cfg(not(feature = "opensearch"))]
+        Command::Slice(_) => without_opensearch("slice"),
     }
 }
 

@@ -15,6 +15,7 @@ pub fn corpus_path(rel: &str) -> PathBuf {
     repo_root().join("tests/fixtures/corpus").join(rel)
 }
 
+pub mod binaries;
 pub mod fake_opensearch;
 pub mod inputs;
 pub mod json_paths;

@@ -22,6 +22,7 @@ use shiplog::pipeline::{Pipeline, PipelineConfig};
 use shiplog::testing::workload::{generate_payload, WorkloadSpec};
 use shiplog::testing::CollectingSink;
 use shiplog_adapters::dead_letter::DeadLetterStore;
+use shiplog_tests::binaries::built_binary;
 use shiplog_tests::moto::MotoServer;
 use shiplog_tests::real_opensearch::{PrivateNode, RealOpenSearch};
 use shiplog_tests::repo_root;
@@ -53,71 +54,14 @@ type Key = (String, String);
 // ---------------------------------------------------------------------------------------------
 // The built binaries.
 
-/// `target/<profile>/` of this test executable (`…/deps/<test>-<hash>`).
-fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| panic!("no target directory above {}", exe.display()))
-}
-
-/// The sources cargo built `binary` from, as listed in its dep-info file (`<binary>.d`, written
-/// next to it): the workspace files it was compiled from.
-fn sources_of(binary: &Path) -> Vec<PathBuf> {
-    let Ok(dep_info) = std::fs::read_to_string(binary.with_extension("d")) else {
-        return Vec::new();
-    };
-    let Some((_, deps)) = dep_info.split_once(": ") else {
-        return Vec::new();
-    };
-    deps.replace("\\ ", "\0")
-        .split_whitespace()
-        .map(|p| PathBuf::from(p.replace('\0', " ")))
-        .collect()
-}
-
-/// The built binary `name` of `package`, or `$override_var`; panics when it is missing, or
-/// older than one of the sources its dep-info (left by `cargo build`) lists: cargo would rebuild
-/// it, so testing it would test old code.
-fn built(name: &str, package: &str, override_var: &str) -> PathBuf {
-    if let Some(path) = std::env::var_os(override_var) {
-        return repo_root().join(path);
-    }
-    let binary = bin_dir().join(name);
-    let build = format!("cargo build -p {package} --bins");
-    let built_at = std::fs::metadata(&binary)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|e| panic!("{}: {e}; build it first: {build}", binary.display()));
-    let sources = sources_of(&binary);
-    if !sources.iter().any(|s| s.ends_with("src/main.rs")) {
-        // No dep-info beside it: `cargo test` (as scripts/test.sh runs it) writes none for the
-        // binaries it builds, and it builds every binary of the workspace, fresh, before any test
-        // runs. Only a `cargo build` leaves the dep-info this freshness check reads.
-        return binary;
-    }
-    for source in sources {
-        let Ok(modified) = std::fs::metadata(&source).and_then(|m| m.modified()) else {
-            continue;
-        };
-        assert!(
-            modified <= built_at,
-            "{} is older than {}: rebuild it first: {build}",
-            binary.display(),
-            source.display()
-        );
-    }
-    binary
-}
-
 fn ship_logs_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| built("ship-logs", "shiplog-ship-logs", "SHIPLOG_SHIP_LOGS_BIN"))
+    BIN.get_or_init(|| built_binary("ship-logs", "shiplog-ship-logs", "SHIPLOG_SHIP_LOGS_BIN"))
 }
 
 fn cli_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| built("shiplog", "shiplog-cli", "SHIPLOG_CLI_BIN"))
+    BIN.get_or_init(|| built_binary("shiplog", "shiplog-cli", "SHIPLOG_CLI_BIN"))
 }
 
 /// Runs the `shiplog` CLI (in the repository root, with exactly `env`).
