@@ -17,26 +17,7 @@ use std::borrow::Cow;
 
 mod write;
 
-/// Facts shared by every document of one batch (`resource.*`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchResource<'a> {
-    /// AWS account id (`owner`).
-    pub account_id: Option<&'a str>,
-    /// Region, when known.
-    pub region: Option<&'a str>,
-    /// Log group.
-    pub log_group: Option<&'a str>,
-    /// Log stream.
-    pub log_stream: Option<&'a str>,
-    /// Function name: from the log stream of a custom log group, else from a
-    /// `/aws/lambda/<name>` log group ([`crate::model::LogBatch::function_name`]).
-    pub function_name: Option<&'a str>,
-    /// Function version from the log stream.
-    pub function_version: Option<&'a str>,
-    /// Lambda Managed Instances capacity provider whose system log group this is
-    /// (`resource.aws.lambda.capacity_provider`).
-    pub capacity_provider: Option<&'a str>,
-}
+pub use crate::model::BatchResource;
 
 /// What happened to a MONITORING line's metric (`attributes.shiplog.metric_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -471,6 +471,28 @@ impl<'a> ParsedLine<'a> {
     }
 }
 
+/// Facts shared by every line of one batch: the documents' `resource.*`, and where an invocation
+/// span ran.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchResource<'a> {
+    /// AWS account id (`owner`).
+    pub account_id: Option<&'a str>,
+    /// Region, when known.
+    pub region: Option<&'a str>,
+    /// Log group.
+    pub log_group: Option<&'a str>,
+    /// Log stream.
+    pub log_stream: Option<&'a str>,
+    /// Function name: from the log stream of a custom log group, else from a
+    /// `/aws/lambda/<name>` log group ([`LogBatch::function_name`]).
+    pub function_name: Option<&'a str>,
+    /// Function version from the log stream.
+    pub function_version: Option<&'a str>,
+    /// Lambda Managed Instances capacity provider whose system log group this is
+    /// (`resource.aws.lambda.capacity_provider`).
+    pub capacity_provider: Option<&'a str>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

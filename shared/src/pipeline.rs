@@ -12,7 +12,7 @@ use crate::metrics::{MetricDefaults, MetricPoint};
 use crate::model::{Kind, LogBatch, LogEvent, ParsedLine};
 use crate::parse::{self, monitoring, ParseOptions};
 use crate::rejection::{RejectReason, Rejection};
-use crate::span::{InvocationIds, Span, SpanConfig, SpanResource, SpanTracker};
+use crate::span::{InvocationIds, Span, SpanConfig, SpanTracker};
 use std::borrow::Cow;
 
 /// Default index prefix (`shiplog-YYYY.MM.DD`).
@@ -329,14 +329,6 @@ impl Pipeline {
             return;
         }
         let resource_json = ResourceJson::new(&resource);
-        let span_resource = SpanResource {
-            function_name: resource.function_name,
-            function_version: resource.function_version,
-            log_group: resource.log_group,
-            account_id: resource.account_id,
-            region: resource.region,
-            capacity_provider: resource.capacity_provider,
-        };
         let filter = &self.config.filter;
         let filtering = !filter.is_noop();
         let mut events: Vec<&LogEvent<'_>> = Vec::with_capacity(batch.events.len());
@@ -391,7 +383,7 @@ impl Pipeline {
             self.last_ids = None;
             let window = events.get(emitted..emitted + cut).unwrap_or_default();
             for (event, line) in window.iter().zip(lines.drain(..cut)) {
-                self.emit(event, line, &resource_json, &span_resource, rs, sink);
+                self.emit(event, line, &resource_json, &resource, rs, sink);
             }
             emitted += cut;
         }
@@ -404,7 +396,7 @@ impl Pipeline {
         event: &LogEvent<'_>,
         line: ParsedLine<'_>,
         resource_json: &ResourceJson<'_>,
-        span_resource: &SpanResource<'_>,
+        resource: &BatchResource<'_>,
         rs: &mut RecordSummary,
         sink: &mut dyn Sink,
     ) {
@@ -418,7 +410,7 @@ impl Pipeline {
                 at,
                 event.timestamp,
                 ids,
-                span_resource,
+                resource,
                 &self.config.spans,
             )
         } else {

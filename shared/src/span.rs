@@ -33,7 +33,7 @@ use crate::cost::{estimated_cost_usd, Architecture};
 use crate::json::json_key as k;
 use crate::json::object::{write_u64, Obj};
 use crate::level::Level;
-use crate::model::{Kind, ParsedLine, Report};
+use crate::model::{BatchResource, Kind, ParsedLine, Report};
 use crate::time::EpochMillis;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::VecDeque;
@@ -86,23 +86,6 @@ pub fn parse_spans_setting(value: &str) -> Option<bool> {
         "off" | "false" | "0" | "no" => Some(false),
         _ => None,
     }
-}
-
-/// The facts of the batch a span needs (function, log group, account, region).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SpanResource<'a> {
-    /// Function name (from the log group or stream, or the line itself).
-    pub function_name: Option<&'a str>,
-    /// Function version.
-    pub function_version: Option<&'a str>,
-    /// Log group.
-    pub log_group: Option<&'a str>,
-    /// Account id.
-    pub account_id: Option<&'a str>,
-    /// Region.
-    pub region: Option<&'a str>,
-    /// Lambda Managed Instances capacity provider (priced differently: no estimated cost).
-    pub capacity_provider: Option<&'a str>,
 }
 
 /// One invocation span, owned (one per invocation; serialised with [`Span::write_json`]).
@@ -455,7 +438,7 @@ impl SpanTracker {
         at: EpochMillis,
         observed: EpochMillis,
         ids: InvocationIds,
-        resource: &SpanResource<'_>,
+        resource: &BatchResource<'_>,
         config: &SpanConfig,
     ) -> Option<Span> {
         if line.kind != Kind::Report {
