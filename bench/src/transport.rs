@@ -11,6 +11,7 @@ use shiplog::document::{Document, MetricStatus};
 use shiplog::metrics::{aggregate, MetricPoint};
 use shiplog::pipeline::Sink;
 use shiplog::rejection::Rejection;
+use shiplog::span::Span;
 use shiplog::time::EpochMillis;
 
 /// A sink that builds the `_bulk` chunks and keeps the metric points. One per worker; call
@@ -23,6 +24,8 @@ pub struct StubTransport {
     points: Vec<MetricPoint>,
     rejections: usize,
     rejected_metric_lines: usize,
+    /// Spans written into the current input's chunks.
+    spans: usize,
     /// The chunks of the last delivery, kept until the next one (see [`StubTransport::chunks`]).
     last_chunks: Vec<Chunk>,
 }
@@ -32,6 +35,8 @@ pub struct StubTransport {
 pub struct Delivery {
     /// Documents in the `_bulk` body.
     pub documents: usize,
+    /// Invocation spans in the `_bulk` body (beside the documents).
+    pub spans: usize,
     /// `_bulk` requests (chunks).
     pub bulk_requests: usize,
     /// Uncompressed NDJSON bytes of the body.
@@ -62,6 +67,7 @@ impl Delivery {
         self.datums += other.datums;
         self.put_metric_data_calls += other.put_metric_data_calls;
         self.rejections += other.rejections;
+        self.spans += other.spans;
     }
 }
 
@@ -87,6 +93,7 @@ impl StubTransport {
             points: Vec::new(),
             rejections: 0,
             rejected_metric_lines: 0,
+            spans: 0,
             last_chunks: Vec::new(),
         }
     }
@@ -104,7 +111,8 @@ impl StubTransport {
             &mut self.bulk,
             builder(&self.index_prefix, self.compression),
         );
-        let documents = bulk.items();
+        let spans = std::mem::take(&mut self.spans);
+        let documents = bulk.items() - spans;
         let chunks = bulk.finish();
         let points = std::mem::take(&mut self.points);
         let metric_points = points.len();
@@ -118,6 +126,7 @@ impl StubTransport {
         let prepared = metric_requests::prepare(datums, now);
         let delivery = Delivery {
             documents,
+            spans,
             bulk_requests: chunks.len(),
             bulk_raw_bytes: chunks.iter().map(Chunk::byte_len).sum(),
             bulk_gzip_bytes: chunks
@@ -151,6 +160,22 @@ impl Sink for StubTransport {
         self.points.push(point);
     }
 
+    /// Spans are bulk items beside the documents, as ship-logs ships them.
+    fn span(&mut self, span: &Span) {
+        let index = span.index_name(self.bulk.index_prefix());
+        if self
+            .bulk
+            .push_item(index.into(), span.id(), span.observed, |out| {
+                span.write_json(out)
+            })
+            .is_err()
+        {
+            self.rejections += 1;
+            return;
+        }
+        self.spans += 1;
+    }
+
     fn rejection(&mut self, _rejection: Rejection) {
         self.rejections += 1;
     }
@@ -179,6 +204,7 @@ mod tests {
         let d = t.deliver();
         let body = joined_body(&t);
         assert_eq!(d.documents, summary.documents);
+        assert_eq!(d.spans, summary.spans);
         assert_eq!(d.metric_points, summary.metric_points);
         (d, body)
     }
@@ -190,17 +216,24 @@ mod tests {
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
             .collect();
-        assert_eq!(lines.len(), 2 * d.documents);
+        assert!(d.spans > 0, "{d:?}");
+        assert_eq!(lines.len(), 2 * (d.documents + d.spans));
+        let mut spans = 0;
         for pair in lines.chunks(2) {
             let action: serde_json::Value = serde_json::from_slice(pair[0]).unwrap();
-            assert!(action["create"]["_index"]
-                .as_str()
-                .unwrap()
-                .starts_with("shiplog-2025.11."));
-            assert_eq!(action["create"]["_id"].as_str().unwrap().len(), 56);
+            let index = action["create"]["_index"].as_str().unwrap();
+            let id = action["create"]["_id"].as_str().unwrap();
             let source: serde_json::Value = serde_json::from_slice(pair[1]).unwrap();
-            assert!(source.get("@timestamp").is_some());
+            if index.starts_with("otel-v1-apm-span-shiplog-2025.11.") {
+                spans += 1;
+                assert_eq!(id, source["spanId"].as_str().unwrap());
+            } else {
+                assert!(index.starts_with("shiplog-2025.11."), "{index}");
+                assert_eq!(id.len(), 56);
+                assert!(source.get("@timestamp").is_some());
+            }
         }
+        assert_eq!(spans, d.spans);
         assert_eq!(d.bulk_raw_bytes, body.len());
         assert!(d.bulk_gzip_bytes > 0 && d.bulk_gzip_bytes < d.bulk_raw_bytes / 3);
     }
