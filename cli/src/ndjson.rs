@@ -1,4 +1,4 @@
-//! The NDJSON lines of `shiplog replay` (SPEC §4), written straight into a byte buffer.
+//! The NDJSON lines of `shiplog replay` (README, `shiplog replay`), written straight into a byte buffer.
 
 use serde::Serialize;
 use shiplog::document::Document;

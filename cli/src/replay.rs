@@ -1,4 +1,4 @@
-//! `shiplog replay`: the local main job (SPEC §4). Reads Lambda events from files and
+//! `shiplog replay`: the local main job (README, `shiplog replay`). Reads Lambda events from files and
 //! directories, runs them through the same core as the ship-logs Lambda and prints, as NDJSON,
 //! exactly what it would send: documents and rejections in input order, then aggregated metrics.
 

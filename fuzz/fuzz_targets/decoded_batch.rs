@@ -8,7 +8,7 @@ mod common;
 
 fuzz_target!(|data: &[u8]| {
     common::run(data);
-    let _ = shiplog::decode::parse_message(data, &shiplog::limits::Limits::default());
+    let _ = shiplog::decode::parse_message(data);
     assert!(
         shiplog::decode::message::direct_reader_agrees(data),
         "the direct reader disagrees with serde"

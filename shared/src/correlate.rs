@@ -1,4 +1,4 @@
-//! Request correlation (SPEC §2): lines of one request share its trace id, correlation ids and
+//! Request correlation (README, Documents): lines of one request share its trace id, correlation ids and
 //! cold-start flag; lines without a request id inside START…END of the same log stream inherit it.
 //!
 //! Except in a stream whose requests run concurrently (Lambda Managed Instances: one execution

@@ -1,4 +1,4 @@
-//! OpenSearch documents (SPEC §2, OpenSearch Simple Schema for Observability).
+//! OpenSearch documents (README, Documents: OpenSearch Simple Schema for Observability).
 //!
 //! A [`Document`] is a view over a parsed line and its batch; it serialises straight into the
 //! output buffer (bulk body or NDJSON) without building an intermediate JSON tree.

@@ -196,7 +196,7 @@ impl Pipeline {
         };
         for record in &decoded.records {
             counting.inner.record_start(record.record_id.as_deref());
-            let rs = self.process_record(record, decoded.source, region, &mut counting);
+            let rs = self.process_record(record, region, &mut counting);
             match rs.outcome {
                 RecordOutcome::Failed(_) => summary.failed_records += 1,
                 RecordOutcome::Control => summary.control_records += 1,
@@ -215,7 +215,6 @@ impl Pipeline {
     fn process_record(
         &mut self,
         record: &decode::Record<'_>,
-        _source: Source,
         region: Option<&str>,
         sink: &mut CountingSink<'_>,
     ) -> RecordSummary {
@@ -268,7 +267,7 @@ impl Pipeline {
     ) {
         // Messages with escapes are unescaped into one buffer for the whole payload.
         let mut arena = std::mem::take(&mut self.message_arena);
-        match decode::message::parse_message_in(bytes, &self.config.limits, &mut arena) {
+        match decode::message::parse_message_in(bytes, &mut arena) {
             Ok(Message::Control) => rs.outcome = RecordOutcome::Control,
             Ok(Message::Data(mut batch, rejections)) => {
                 for r in rejections {

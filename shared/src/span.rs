@@ -1,4 +1,4 @@
-//! Invocation spans (SPEC §6): one span per Lambda invocation, built from what the pipeline
+//! Invocation spans (`docs/spans.md`): one span per Lambda invocation, built from what the pipeline
 //! already parses — the REPORT line or `platform.report` record, the request's START, its X-Ray
 //! ids, correlation ids and error lines — in the document format Data Prepper writes to
 //! `otel-v1-apm-span-*`, which OpenSearch Dashboards' Trace Analytics reads.

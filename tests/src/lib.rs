@@ -79,7 +79,7 @@ mod tests {
         let RecordContent::Payload(p) = &decoded.records[0].content else {
             panic!("payload")
         };
-        let Ok(Message::Data(batch, _)) = parse_message(p, &limits) else {
+        let Ok(Message::Data(batch, _)) = parse_message(p) else {
             panic!("data message")
         };
         assert_eq!(batch.log_group.as_deref(), Some("/aws/lambda/f"));

@@ -1,5 +1,5 @@
 //! Checks pipeline output against the corpus oracles (`tests/fixtures/corpus/EXPECTED.md`):
-//! maps the neutral oracle vocabulary onto document fields (SPEC §2) and reports every mismatch.
+//! maps the neutral oracle vocabulary onto document fields (README, Documents) and reports every mismatch.
 
 use serde_json::{json, Value};
 

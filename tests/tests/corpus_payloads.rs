@@ -230,7 +230,7 @@ fn control_message_produces_nothing_and_succeeds() {
 
 #[test]
 fn split_stack_traces_ship_one_document_per_event() {
-    // SPEC §1: one CloudWatch event → one document (the oracle accepts the unmerged form).
+    // One CloudWatch event → one document (the oracle accepts the unmerged form).
     let j = run(
         "04-multiline/split-across-events/lambda-event/java-stacktrace-split-across-events.json",
     );

@@ -31,14 +31,14 @@ const SAVED_OBJECTS_GENERATOR: &str = "infra/opensearch/generate_dashboards.py";
 const COMPOSE: &str = "infra/docker-compose.yml";
 const README: &str = "infra/README.md";
 
-/// Default index prefix (SPEC §2) and the pattern every OpenSearch asset must target.
+/// Default index prefix (README, Documents) and the pattern every OpenSearch asset must target.
 const INDEX_PATTERN: &str = "shiplog-*";
 const SHIP_LOGS_BINARY: &str = "ship-logs";
 const SUBSCRIBE_BINARY: &str = "subscribe";
 /// Longest retention (days) we still call "short" for shiplog's own log groups.
 const MAX_OWN_LOG_RETENTION_DAYS: i64 = 365;
 
-/// Document fields from SPEC §2 (and the lead's field list): `infra/opensearch/fields.txt` must
+/// Document fields the README documents (and the lead's field list): `infra/opensearch/fields.txt` must
 /// contain at least these. A trailing `.*` means "any key below" (user JSON, correlation keys).
 const SPEC_FIELDS: &[&str] = &[
     "@timestamp",
@@ -90,7 +90,7 @@ const SPEC_FIELDS: &[&str] = &[
     "attributes.shiplog.salvaged",
 ];
 
-/// Environment variables each function may receive (SPEC §5, issues 5 and 6, plus the two
+/// Environment variables each function may receive (README and docs/ship-logs.md, plus the two
 /// documented in infra/README.md: DEAD_LETTER_PREFIX and DESTINATION_ROLE_ARN).
 const SHIP_LOGS_ENV: &[&str] = &[
     "OPENSEARCH_ENDPOINT",

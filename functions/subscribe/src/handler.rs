@@ -1,4 +1,4 @@
-//! The invocation handler: recognises the event (SPEC §5) and runs the matching flow.
+//! The invocation handler: recognises the event (README, The subscriber) and runs the matching flow.
 //!
 //! - CloudTrail `CreateLogGroup` → reconcile that group (an error is returned when it failed, so
 //!   Lambda's asynchronous retry tries again).

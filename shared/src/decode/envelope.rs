@@ -602,7 +602,7 @@ mod tests {
 
     /// `parse_message` agrees with the oracle JSON on type, metadata and every event.
     fn assert_message_matches(bytes: &[u8], expected: &Value, name: &str) {
-        let message = parse_message(bytes, &limits()).unwrap();
+        let message = parse_message(bytes).unwrap();
         match (expected["messageType"].as_str().unwrap(), message) {
             ("CONTROL_MESSAGE", Message::Control) => {}
             ("DATA_MESSAGE", Message::Data(batch, rejections)) => {
@@ -773,12 +773,12 @@ mod tests {
             control.record_id.as_deref(),
             Some("49597864129529058735465263665285980206643892917484126211")
         );
-        let Message::Data(batch, _) = parse_message(payload(data), &limits()).unwrap() else {
+        let Message::Data(batch, _) = parse_message(payload(data)).unwrap() else {
             panic!("record 1 is data")
         };
         assert_eq!(batch.events.len(), 2);
         assert!(matches!(
-            parse_message(payload(control), &limits()),
+            parse_message(payload(control)),
             Ok(Message::Control)
         ));
     }
@@ -796,7 +796,7 @@ mod tests {
             record.record_id.as_deref(),
             Some("49578734086442259037497492980620233840400173390482112514000000")
         );
-        let Message::Data(batch, _) = parse_message(payload(record), &limits()).unwrap() else {
+        let Message::Data(batch, _) = parse_message(payload(record)).unwrap() else {
             panic!("data")
         };
         assert_eq!(
@@ -826,11 +826,11 @@ mod tests {
             panic!("two records")
         };
         assert!(matches!(
-            parse_message(payload(data), &limits()),
+            parse_message(payload(data)),
             Ok(Message::Data(..))
         ));
         assert!(matches!(
-            parse_message(payload(control), &limits()),
+            parse_message(payload(control)),
             Ok(Message::Control)
         ));
     }
@@ -863,7 +863,7 @@ mod tests {
             RecordContent::Rejected(r) => return Outcome::Record(r.reason),
             other => panic!("unexpected {other:?}"),
         };
-        match parse_message(bytes, &limits()) {
+        match parse_message(bytes) {
             Ok(Message::Control) => Outcome::Control,
             Ok(Message::Data(batch, rejections)) => {
                 Outcome::Data(batch.events.len(), rejections.len())
@@ -923,7 +923,7 @@ mod tests {
         let text = std::str::from_utf8(payload(&decoded.records[0])).unwrap();
         assert_eq!(text.matches("\"messageType\":\"DATA_MESSAGE\"").count(), 2);
         assert!(text.contains("second member"));
-        let err = parse_message(text.as_bytes(), &limits()).unwrap_err();
+        let err = parse_message(text.as_bytes()).unwrap_err();
         assert!(err.detail.contains("trailing characters"), "{}", err.detail);
     }
 
@@ -931,9 +931,7 @@ mod tests {
     fn plain_json_in_awslogs_data_is_accepted_as_the_payload() {
         let input = read("08-bad-inputs/lambda-events/base64-plain-json-not-gzip.json");
         let decoded = decode_input(&input, &limits()).unwrap();
-        let Message::Data(batch, _) =
-            parse_message(payload(&decoded.records[0]), &limits()).unwrap()
-        else {
+        let Message::Data(batch, _) = parse_message(payload(&decoded.records[0])).unwrap() else {
             panic!("data")
         };
         assert_eq!(batch.log_group.as_deref(), Some("/aws/lambda/echo-nodejs"));
@@ -1037,7 +1035,7 @@ mod tests {
         );
         let decoded = decode_input(event.as_bytes(), &limits()).unwrap();
         assert!(matches!(
-            parse_message(payload(&decoded.records[0]), &limits()),
+            parse_message(payload(&decoded.records[0])),
             Ok(Message::Control)
         ));
     }

@@ -25,7 +25,6 @@ mod wire;
 
 use super::lenient::{document_kind, starts_like_object, JsonKind, JsonScalar, Slot};
 use super::Message;
-use crate::limits::Limits;
 use crate::model::{LogBatch, LogEvent};
 use crate::rejection::{excerpt, RejectReason, Rejection};
 use crate::time::EpochMillis;
@@ -109,12 +108,12 @@ impl<'a> MessageText<'a> {
 /// Reads one decompressed payload. `CONTROL_MESSAGE` gives [`Message::Control`]; `DATA_MESSAGE`
 /// gives the batch (its `region` is left `None`: the caller attaches the envelope's) and the
 /// rejections of unusable events. Other message types and payloads that are not a JSON object of
-/// the subscription format are an `Err`. The limits are accepted for symmetry with
-/// [`super::decode_input`]; the payload size was already capped when it was decompressed.
+/// the subscription format are an `Err`. No limit applies here: the payload size was already
+/// capped when it was decompressed.
 ///
 /// A message with escapes (every runtime text line: `\t`, `\n`) gets a string of its own; the
 /// pipeline uses [`parse_message_in`] instead, which unescapes them all into one buffer.
-pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<'a>, Rejection> {
+pub fn parse_message(payload: &[u8]) -> Result<Message<'_>, Rejection> {
     read_payload(payload, None)
 }
 
@@ -122,7 +121,6 @@ pub fn parse_message<'a>(payload: &'a [u8], _limits: &Limits) -> Result<Message<
 /// first) and borrowed from it: one buffer per payload instead of one string per event.
 pub fn parse_message_in<'a>(
     payload: &'a [u8],
-    _limits: &Limits,
     arena: &'a mut String,
 ) -> Result<Message<'a>, Rejection> {
     // No room is reserved up front: only escaped messages land here (a text payload's messages
@@ -357,8 +355,8 @@ mod tests {
 
     const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus");
 
-    fn limits() -> Limits {
-        Limits::default()
+    fn limits() -> crate::limits::Limits {
+        crate::limits::Limits::default()
     }
 
     /// The decompressed payload of a corpus Lambda event.
@@ -372,14 +370,14 @@ mod tests {
     }
 
     fn data(payload: &[u8]) -> (LogBatch<'_>, Vec<Rejection>) {
-        match parse_message(payload, &limits()) {
+        match parse_message(payload) {
             Ok(Message::Data(batch, rejections)) => (batch, rejections),
             other => panic!("expected data, got {other:?}"),
         }
     }
 
     fn error(payload: &[u8]) -> Rejection {
-        match parse_message(payload, &limits()) {
+        match parse_message(payload) {
             Err(r) => r,
             Ok(other) => panic!("expected an error, got {other:?}"),
         }
@@ -573,15 +571,9 @@ mod tests {
     #[test]
     fn control_message_produces_nothing() {
         let payload = corpus_payload("06-subscription/lambda-event/control-message-firehose.json");
-        assert!(matches!(
-            parse_message(&payload, &limits()),
-            Ok(Message::Control)
-        ));
+        assert!(matches!(parse_message(&payload), Ok(Message::Control)));
         let bare = br#"{"messageType":"CONTROL_MESSAGE"}"#;
-        assert!(matches!(
-            parse_message(bare, &limits()),
-            Ok(Message::Control)
-        ));
+        assert!(matches!(parse_message(bare), Ok(Message::Control)));
     }
 
     #[test]
@@ -713,9 +705,9 @@ mod tests {
 
     /// What [`parse_message`] and [`parse_message_in`] make of `payload`, side by side.
     fn both_ways(payload: &[u8]) -> (String, String, String) {
-        let owned = format!("{:?}", parse_message(payload, &limits()));
+        let owned = format!("{:?}", parse_message(payload));
         let mut arena = String::from("left over from the previous payload");
-        let in_arena = format!("{:?}", parse_message_in(payload, &limits(), &mut arena));
+        let in_arena = format!("{:?}", parse_message_in(payload, &mut arena));
         (owned, in_arena, arena)
     }
 
@@ -733,8 +725,7 @@ mod tests {
             arena.as_ptr() as usize,
             arena.as_ptr() as usize + arena.capacity(),
         );
-        let Ok(Message::Data(batch, rejections)) =
-            parse_message_in(payload.as_bytes(), &limits(), &mut arena)
+        let Ok(Message::Data(batch, rejections)) = parse_message_in(payload.as_bytes(), &mut arena)
         else {
             panic!("not data");
         };
@@ -789,16 +780,16 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
-            let _ = parse_message(&bytes, &limits());
+            let _ = parse_message(&bytes);
         }
 
         #[test]
         fn arbitrary_event_lists_never_panic(tail in "[\\[\\]{}\",:0-9a-zA-Z.\\-\\\\ ]{0,200}") {
             let payload = format!(r#"{{"messageType":"DATA_MESSAGE","logEvents":[{tail}"#);
-            let _ = parse_message(payload.as_bytes(), &limits());
+            let _ = parse_message(payload.as_bytes());
             let mut bytes = payload.into_bytes();
             bytes.push(0xff);
-            let _ = parse_message(&bytes, &limits());
+            let _ = parse_message(&bytes);
         }
 
         #[test]

@@ -1,4 +1,4 @@
-//! `MONITORING|…` metric lines (SPEC §3, corpus EXPECTED.md §4.2): two dialects, parsed strictly.
+//! `MONITORING|…` metric lines (README, Custom metrics; tests/fixtures/corpus/EXPECTED.md §4.2): two dialects, parsed strictly.
 //!
 //! ```text
 //! epoch-first (Yubl, Datadog legacy): MONITORING|<epoch s|ms>|<value>|<unit or type>|<name>[|#k:v,k2:v2]
@@ -10,7 +10,7 @@
 //! the same as the compact one.
 //!
 //! **Dialect.** Numbering the fields after the keyword f1, f2, …:
-//! 1. f2 is a finite plain decimal number → epoch-first (the SPEC rule);
+//! 1. f2 is a finite plain decimal number → epoch-first (the documented rule);
 //! 2. else f2 is a CloudWatch unit name (`Count`, `milliseconds`, …) → value-first;
 //! 3. else f2 *looks like a number that failed* (starts with a digit, a sign or `.`, or is a
 //!    `NaN`/`Infinity` word) → epoch-first, and the value is rejected with the precise reason
@@ -19,7 +19,7 @@
 //!    epoch-first, value not a number (`MONITORING|1700000000|abc|count|…`, `monbad-01`);
 //! 5. else value-first: f2 is an unknown unit and becomes `None` (`Furlongs`, `monbad-15`).
 //!
-//! Rules 3–4 keep the SPEC rule for every valid line and only decide which *error* a broken
+//! Rules 3–4 keep the documented rule for every valid line and only decide which *error* a broken
 //! epoch-first line gets, instead of silently re-reading it as a value-first metric named after
 //! its unit.
 //!

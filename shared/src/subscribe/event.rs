@@ -1,4 +1,4 @@
-//! The events `subscribe` receives (SPEC §5), recognised by shape, and the decision for a
+//! The events `subscribe` receives (README, The subscriber), recognised by shape, and the decision for a
 //! CloudTrail `CreateLogGroup` event.
 //!
 //! Real CloudTrail events vary (EXPECTED.md §7): `requestParameters` may be `null`, `userAgent`
@@ -172,7 +172,7 @@ pub struct UnknownEvent {
     pub summary: String,
 }
 
-/// The shapes `subscribe` handles (SPEC §5), plus its own continuation event.
+/// The shapes `subscribe` handles (README, The subscriber), plus its own continuation event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
     /// An EventBridge CloudTrail event (decide with [`decide_new_group`]).

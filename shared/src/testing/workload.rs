@@ -488,7 +488,7 @@ mod tests {
                 panic!("payload")
             };
             assert_eq!(bytes.len(), p.raw_bytes);
-            let Ok(Message::Data(batch, rejections)) = parse_message(bytes, &Limits::default())
+            let Ok(Message::Data(batch, rejections)) = parse_message(bytes)
             else {
                 panic!("data message")
             };
