@@ -488,8 +488,7 @@ mod tests {
                 panic!("payload")
             };
             assert_eq!(bytes.len(), p.raw_bytes);
-            let Ok(Message::Data(batch, rejections)) = parse_message(bytes)
-            else {
+            let Ok(Message::Data(batch, rejections)) = parse_message(bytes) else {
                 panic!("data message")
             };
             assert!(rejections.is_empty());
