@@ -2,7 +2,7 @@
 //! `scripts/opensearch.sh`), and a small JSON client for what the tests ask it.
 //!
 //! `scripts/test.sh` starts one node before the Rust tests and exports its base URL as
-//! [`URL_VAR`]; a test run without it (plain `cargo test`) starts or reuses the same node through
+//! [`URL_ENV`]; a test run without it (plain `cargo test`) starts or reuses the same node through
 //! `scripts/opensearch.sh start`. There is no skip: a test that needs the engine fails with the
 //! reason when no node can be had, locally and under `CI=true` alike.
 //!
@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The environment variable holding the base URL of the test run's node.
-pub const URL_VAR: &str = "SHIPLOG_OPENSEARCH_URL";
+pub const URL_ENV: &str = "SHIPLOG_OPENSEARCH_URL";
 
 /// Upper bound on one request to the node (a force-merge or a large `_bulk` included).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -52,7 +52,7 @@ pub struct Answer {
 }
 
 impl RealOpenSearch {
-    /// The node of this test run: [`URL_VAR`] when set, else the one `scripts/opensearch.sh
+    /// The node of this test run: [`URL_ENV`] when set, else the one `scripts/opensearch.sh
     /// start` starts or reuses. Panics with the reason when there is none (never skips).
     pub fn shared() -> Self {
         static URL: OnceLock<Result<String, String>> = OnceLock::new();
@@ -279,7 +279,7 @@ impl Drop for PrivateNode {
 }
 
 fn find_or_start_shared_node() -> Result<String, String> {
-    match std::env::var(URL_VAR) {
+    match std::env::var(URL_ENV) {
         Ok(url) if !url.trim().is_empty() => Ok(url.trim().to_owned()),
         _ => run_script("start", None),
     }

@@ -1740,11 +1740,11 @@ fn readme_documents_the_deploy() {
     }
 }
 
-/// Names of the `pub const X: &str = "X";` environment constants declared in a config module.
+/// Names of the `pub const X_ENV: &str = "X";` environment constants declared in a config module.
 fn config_env_names(rel: &str) -> Vec<String> {
     let src = std::fs::read_to_string(shiplog_tests::repo_root().join(rel))
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let re = regex::Regex::new(r#"pub const ([A-Z0-9_]+): &str = "([A-Z0-9_]+)";"#).unwrap();
+    let re = regex::Regex::new(r#"pub const ([A-Z0-9_]+)_ENV: &str = "([A-Z0-9_]+)";"#).unwrap();
     re.captures_iter(&src)
         .filter(|c| c[1] == c[2])
         .map(|c| c[2].to_owned())
@@ -1767,15 +1767,12 @@ fn every_subscribe_environment_variable_is_read_by_its_config() {
     }
 }
 
-/// Names of the environment constants a shared configuration module declares: `pub const
-/// ENV_X: &str = "…";` or `pub const X_ENV: &str = "…";` (the shared modules prefix or suffix
-/// their names).
+/// Names of the environment constants a shared configuration module declares:
+/// `pub const X_ENV: &str = "…";` (every environment constant of the workspace is named so).
 fn shared_env_names(rel: &str) -> Vec<String> {
     let src = std::fs::read_to_string(shiplog_tests::repo_root().join(rel))
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let re =
-        regex::Regex::new(r#"pub const (ENV_[A-Z0-9_]+|[A-Z0-9_]+_ENV): &str = "([A-Z0-9_]+)";"#)
-            .unwrap();
+    let re = regex::Regex::new(r#"pub const ([A-Z0-9_]+_ENV): &str = "([A-Z0-9_]+)";"#).unwrap();
     re.captures_iter(&src).map(|c| c[2].to_owned()).collect()
 }
 

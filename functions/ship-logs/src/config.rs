@@ -27,50 +27,50 @@ use std::time::Duration;
 
 /// Add a `FunctionName` dimension (from the log group) to every metric point (`true`/`false`,
 /// default `true`).
-pub const FUNCTION_DIMENSION: &str = "FUNCTION_DIMENSION";
+pub const FUNCTION_DIMENSION_ENV: &str = "FUNCTION_DIMENSION";
 /// Ship MONITORING lines as documents too (`true`/`false`, default `true`).
-pub const SHIP_METRIC_LINES: &str = "SHIP_METRIC_LINES";
+pub const SHIP_METRIC_LINES_ENV: &str = "SHIP_METRIC_LINES";
 /// Comma-separated log groups of shiplog's own: their events are dropped and counted (loop
 /// guard). `AWS_LAMBDA_LOG_GROUP_NAME` is always added.
-pub const OWN_LOG_GROUPS: &str = "OWN_LOG_GROUPS";
+pub const OWN_LOG_GROUPS_ENV: &str = "OWN_LOG_GROUPS";
 /// Set by Lambda: this function's own log group (always part of the loop guard).
-pub const AWS_LAMBDA_LOG_GROUP_NAME: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
+pub const AWS_LAMBDA_LOG_GROUP_NAME_ENV: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
 /// Set by Lambda: this function's name (the `FunctionName` dimension of the self-metrics).
-pub const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+pub const AWS_LAMBDA_FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
 /// Set by Lambda: the region, recorded on documents whose input does not name one.
-pub const AWS_REGION: &str = "AWS_REGION";
+pub const AWS_REGION_ENV: &str = "AWS_REGION";
 /// Lines whose raw message matches are dropped (counted `filtered-out`): one regex, or a JSON
 /// array of regexes (`["healthcheck", "^\\S+\\t\\S+\\tDEBUG\\t"]`). Default: none.
-pub const DROP_PATTERNS: &str = "DROP_PATTERNS";
+pub const DROP_PATTERNS_ENV: &str = "DROP_PATTERNS";
 /// Fraction of application lines below WARN that are kept, `0`–`1` (default `1`: all).
-pub const SAMPLE_RATE: &str = "SAMPLE_RATE";
+pub const SAMPLE_RATE_ENV: &str = "SAMPLE_RATE";
 /// Built-in redactions, comma-separated: `email`, `ipv4`, `card` (default none).
-pub const REDACT: &str = "REDACT";
+pub const REDACT_ENV: &str = "REDACT";
 /// Custom redactions: one regex, or a JSON array of regexes (default none).
-pub const REDACT_PATTERNS: &str = "REDACT_PATTERNS";
+pub const REDACT_PATTERNS_ENV: &str = "REDACT_PATTERNS";
 /// Cap on the decompressed bytes of one payload (default 16 MiB).
-pub const MAX_DECOMPRESSED_BYTES: &str = "MAX_DECOMPRESSED_BYTES";
+pub const MAX_DECOMPRESSED_BYTES_ENV: &str = "MAX_DECOMPRESSED_BYTES";
 /// Cap on one document's `body` in bytes, larger bodies are truncated (default 256 KiB).
-pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+pub const MAX_BODY_BYTES_ENV: &str = "MAX_BODY_BYTES";
 /// Cap on JSON nesting depth inside a log line, deeper lines ship as text (default 64, at most
 /// 128).
-pub const MAX_JSON_DEPTH: &str = "MAX_JSON_DEPTH";
+pub const MAX_JSON_DEPTH_ENV: &str = "MAX_JSON_DEPTH";
 /// Requests remembered across warm invocations for correlation (default 4096; 0 turns the
 /// cross-invocation memory off).
-pub const CORRELATION_CACHE_SIZE: &str = "CORRELATION_CACHE_SIZE";
+pub const CORRELATION_CACHE_SIZE_ENV: &str = "CORRELATION_CACHE_SIZE";
 /// Time kept free before the Lambda deadline, in ms (default 2000): shipping and publishing
 /// stop this long before it, leaving time for the dead letter and the answer.
-pub const DEADLINE_SAFETY_MS: &str = "DEADLINE_SAFETY_MS";
+pub const DEADLINE_SAFETY_MS_ENV: &str = "DEADLINE_SAFETY_MS";
 
-/// Default of [`DEADLINE_SAFETY_MS`].
+/// Default of [`DEADLINE_SAFETY_MS_ENV`].
 pub const DEFAULT_DEADLINE_SAFETY: Duration = Duration::from_millis(2_000);
-/// Largest accepted [`DEADLINE_SAFETY_MS`] (a Lambda runs at most 15 minutes).
+/// Largest accepted [`DEADLINE_SAFETY_MS_ENV`] (a Lambda runs at most 15 minutes).
 pub const MAX_DEADLINE_SAFETY_MS: u64 = 60_000;
-/// Largest accepted [`MAX_JSON_DEPTH`] (serde_json's own recursion limit).
+/// Largest accepted [`MAX_JSON_DEPTH_ENV`] (serde_json's own recursion limit).
 pub const MAX_JSON_DEPTH_LIMIT: usize = 128;
-/// Largest accepted [`CORRELATION_CACHE_SIZE`].
+/// Largest accepted [`CORRELATION_CACHE_SIZE_ENV`].
 pub const MAX_CORRELATION_CACHE_SIZE: usize = 1_000_000;
-/// Largest accepted [`MAX_DECOMPRESSED_BYTES`] and [`MAX_BODY_BYTES`]: 1 GiB, far above any
+/// Largest accepted [`MAX_DECOMPRESSED_BYTES_ENV`] and [`MAX_BODY_BYTES_ENV`]: 1 GiB, far above any
 /// Lambda's memory for one payload.
 pub const MAX_BYTES_LIMIT: usize = 1024 * 1024 * 1024;
 /// Compiled size limit of one configured regex (the `regex` crate is linear-time; this bounds
@@ -185,12 +185,12 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 
     fn sample_rate(&mut self) -> Option<f64> {
-        let v = self.get(SAMPLE_RATE)?;
+        let v = self.get(SAMPLE_RATE_ENV)?;
         match v.parse::<f64>() {
             Ok(r) if (0.0..=1.0).contains(&r) => (r < 1.0).then_some(r),
             _ => {
                 self.problem(format!(
-                    "{SAMPLE_RATE} must be a number from 0 to 1, got {v:?}"
+                    "{SAMPLE_RATE_ENV} must be a number from 0 to 1, got {v:?}"
                 ));
                 None
             }
@@ -198,7 +198,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 
     fn redactions(&mut self) -> Vec<BuiltinRedaction> {
-        let Some(v) = self.get(REDACT) else {
+        let Some(v) = self.get(REDACT_ENV) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -210,7 +210,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 Some(r) if !out.contains(&r) => out.push(r),
                 Some(_) => {}
                 None => self.problem(format!(
-                    "{REDACT}: unknown redaction {name:?} (expected email, ipv4, card)"
+                    "{REDACT_ENV}: unknown redaction {name:?} (expected email, ipv4, card)"
                 )),
             }
         }
@@ -219,10 +219,10 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
 
     fn own_log_groups(&self) -> Vec<String> {
         let mut groups = self
-            .get(OWN_LOG_GROUPS)
+            .get(OWN_LOG_GROUPS_ENV)
             .map(|v| parse_list(&v))
             .unwrap_or_default();
-        if let Some(own) = self.get(AWS_LAMBDA_LOG_GROUP_NAME) {
+        if let Some(own) = self.get(AWS_LAMBDA_LOG_GROUP_NAME_ENV) {
             if !groups.contains(&own) {
                 groups.push(own);
             }
@@ -285,11 +285,11 @@ impl Config {
             .ok();
         let pipeline = pipeline_config(&mut reader, opensearch.as_ref(), metrics.as_ref());
         let deadline_safety = Duration::from_millis(reader.number(
-            DEADLINE_SAFETY_MS,
+            DEADLINE_SAFETY_MS_ENV,
             DEFAULT_DEADLINE_SAFETY.as_millis() as u64,
             0..=MAX_DEADLINE_SAFETY_MS,
         ));
-        let function_name = reader.get(AWS_LAMBDA_FUNCTION_NAME);
+        let function_name = reader.get(AWS_LAMBDA_FUNCTION_NAME_ENV);
         match (opensearch, metrics) {
             (Some(opensearch), Some(metrics)) if reader.problems.is_empty() => Ok(Config {
                 opensearch,
@@ -325,37 +325,41 @@ fn pipeline_config<F: Fn(&str) -> Option<String>>(
     }
     let limits = Limits {
         max_decompressed_bytes: reader.number(
-            MAX_DECOMPRESSED_BYTES,
+            MAX_DECOMPRESSED_BYTES_ENV,
             DEFAULT_MAX_DECOMPRESSED_BYTES,
             1..=MAX_BYTES_LIMIT,
         ),
-        max_body_bytes: reader.number(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1..=MAX_BYTES_LIMIT),
+        max_body_bytes: reader.number(
+            MAX_BODY_BYTES_ENV,
+            DEFAULT_MAX_BODY_BYTES,
+            1..=MAX_BYTES_LIMIT,
+        ),
         max_json_depth: reader.number(
-            MAX_JSON_DEPTH,
+            MAX_JSON_DEPTH_ENV,
             DEFAULT_MAX_JSON_DEPTH,
             1..=MAX_JSON_DEPTH_LIMIT,
         ),
         correlation_cache_size: reader.number(
-            CORRELATION_CACHE_SIZE,
+            CORRELATION_CACHE_SIZE_ENV,
             DEFAULT_CORRELATION_CACHE_SIZE,
             0..=MAX_CORRELATION_CACHE_SIZE,
         ),
     };
     let filter = Filter {
-        drop_patterns: reader.patterns(DROP_PATTERNS),
+        drop_patterns: reader.patterns(DROP_PATTERNS_ENV),
         sample_rate: reader.sample_rate(),
         redact_builtin: reader.redactions(),
-        redact_patterns: reader.patterns(REDACT_PATTERNS),
+        redact_patterns: reader.patterns(REDACT_PATTERNS_ENV),
     };
     PipelineConfig {
         limits,
         index_prefix,
         metrics: MetricDefaults {
             namespace: metrics.map_or(defaults.metrics.namespace, |m| m.namespace.clone()),
-            function_dimension: reader.bool(FUNCTION_DIMENSION, true),
+            function_dimension: reader.bool(FUNCTION_DIMENSION_ENV, true),
         },
-        ship_metric_lines: reader.bool(SHIP_METRIC_LINES, true),
-        region: reader.get(AWS_REGION),
+        ship_metric_lines: reader.bool(SHIP_METRIC_LINES_ENV, true),
+        region: reader.get(AWS_REGION_ENV),
         own_log_groups: reader.own_log_groups(),
         filter,
         spans: SpanConfig {
@@ -412,27 +416,30 @@ mod tests {
             ("INDEX_PREFIX", "acme-logs"),
             ("METRICS_NAMESPACE", "Acme"),
             ("METRICS_MODE", "emf"),
-            (FUNCTION_DIMENSION, "false"),
-            (SHIP_METRIC_LINES, "off"),
+            (FUNCTION_DIMENSION_ENV, "false"),
+            (SHIP_METRIC_LINES_ENV, "off"),
             (
-                OWN_LOG_GROUPS,
+                OWN_LOG_GROUPS_ENV,
                 " /aws/lambda/shiplog-subscribe , /aws/lambda/x,",
             ),
-            (AWS_LAMBDA_LOG_GROUP_NAME, "/aws/lambda/shiplog-ship-logs"),
-            (AWS_LAMBDA_FUNCTION_NAME, "shiplog-ship-logs"),
-            (AWS_REGION, "eu-west-1"),
             (
-                DROP_PATTERNS,
+                AWS_LAMBDA_LOG_GROUP_NAME_ENV,
+                "/aws/lambda/shiplog-ship-logs",
+            ),
+            (AWS_LAMBDA_FUNCTION_NAME_ENV, "shiplog-ship-logs"),
+            (AWS_REGION_ENV, "eu-west-1"),
+            (
+                DROP_PATTERNS_ENV,
                 r#"["healthcheck", "^\\S+\\t\\S+\\tDEBUG\\t"]"#,
             ),
-            (SAMPLE_RATE, "0.25"),
-            (REDACT, "email, IPv4,card,email"),
-            (REDACT_PATTERNS, r"tok_[A-Za-z0-9]+"),
-            (MAX_DECOMPRESSED_BYTES, "1048576"),
-            (MAX_BODY_BYTES, "1024"),
-            (MAX_JSON_DEPTH, "16"),
-            (CORRELATION_CACHE_SIZE, "0"),
-            (DEADLINE_SAFETY_MS, "500"),
+            (SAMPLE_RATE_ENV, "0.25"),
+            (REDACT_ENV, "email, IPv4,card,email"),
+            (REDACT_PATTERNS_ENV, r"tok_[A-Za-z0-9]+"),
+            (MAX_DECOMPRESSED_BYTES_ENV, "1048576"),
+            (MAX_BODY_BYTES_ENV, "1024"),
+            (MAX_JSON_DEPTH_ENV, "16"),
+            (CORRELATION_CACHE_SIZE_ENV, "0"),
+            (DEADLINE_SAFETY_MS_ENV, "500"),
             (SPANS_ENV, "off"),
             (ARCHITECTURE_ENV, "arm64"),
         ]))
@@ -487,8 +494,8 @@ mod tests {
     fn own_log_group_is_guarded_even_without_the_list() {
         let c = Config::from_lookup(env(&[
             ENDPOINT,
-            (AWS_LAMBDA_LOG_GROUP_NAME, "/aws/lambda/ship"),
-            (OWN_LOG_GROUPS, "/aws/lambda/ship"),
+            (AWS_LAMBDA_LOG_GROUP_NAME_ENV, "/aws/lambda/ship"),
+            (OWN_LOG_GROUPS_ENV, "/aws/lambda/ship"),
         ]))
         .unwrap();
         assert_eq!(c.pipeline.own_log_groups, ["/aws/lambda/ship"]);
@@ -500,14 +507,14 @@ mod tests {
             ("OPENSEARCH_AUTH", "kerberos"),
             ("METRICS_MODE", "carrier-pigeon"),
             ("INDEX_PREFIX", "Logs"),
-            (SAMPLE_RATE, "2"),
-            (REDACT, "email,ssn"),
-            (DROP_PATTERNS, "(unclosed"),
-            (REDACT_PATTERNS, "[not json"),
-            (MAX_JSON_DEPTH, "1000"),
-            (MAX_BODY_BYTES, "0"),
-            (FUNCTION_DIMENSION, "maybe"),
-            (DEADLINE_SAFETY_MS, "-1"),
+            (SAMPLE_RATE_ENV, "2"),
+            (REDACT_ENV, "email,ssn"),
+            (DROP_PATTERNS_ENV, "(unclosed"),
+            (REDACT_PATTERNS_ENV, "[not json"),
+            (MAX_JSON_DEPTH_ENV, "1000"),
+            (MAX_BODY_BYTES_ENV, "0"),
+            (FUNCTION_DIMENSION_ENV, "maybe"),
+            (DEADLINE_SAFETY_MS_ENV, "-1"),
         ]))
         .unwrap_err();
         let text = err.to_string();
@@ -516,14 +523,14 @@ mod tests {
             "kerberos",
             "carrier-pigeon",
             "INDEX_PREFIX",
-            SAMPLE_RATE,
+            SAMPLE_RATE_ENV,
             "ssn",
-            DROP_PATTERNS,
-            REDACT_PATTERNS,
-            MAX_JSON_DEPTH,
-            MAX_BODY_BYTES,
-            FUNCTION_DIMENSION,
-            DEADLINE_SAFETY_MS,
+            DROP_PATTERNS_ENV,
+            REDACT_PATTERNS_ENV,
+            MAX_JSON_DEPTH_ENV,
+            MAX_BODY_BYTES_ENV,
+            FUNCTION_DIMENSION_ENV,
+            DEADLINE_SAFETY_MS_ENV,
         ] {
             assert!(text.contains(needle), "{needle} missing in: {text}");
         }
@@ -533,14 +540,18 @@ mod tests {
 
     #[test]
     fn a_single_pattern_may_contain_commas() {
-        let c = Config::from_lookup(env(&[ENDPOINT, (DROP_PATTERNS, r"\d{1,3} ms")])).unwrap();
+        let c = Config::from_lookup(env(&[ENDPOINT, (DROP_PATTERNS_ENV, r"\d{1,3} ms")])).unwrap();
         assert!(c.pipeline.filter.drops("took 12 ms"));
     }
 
     #[test]
     fn sample_rate_one_and_redact_none_keep_filtering_off() {
-        let c =
-            Config::from_lookup(env(&[ENDPOINT, (SAMPLE_RATE, "1"), (REDACT, "none")])).unwrap();
+        let c = Config::from_lookup(env(&[
+            ENDPOINT,
+            (SAMPLE_RATE_ENV, "1"),
+            (REDACT_ENV, "none"),
+        ]))
+        .unwrap();
         assert!(c.pipeline.filter.is_noop());
     }
 

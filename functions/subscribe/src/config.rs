@@ -17,55 +17,55 @@ use std::fmt;
 use std::time::Duration;
 
 /// Required: where logs go (the ship-logs function, or a Kinesis/Firehose stream).
-pub const DESTINATION_ARN: &str = "DESTINATION_ARN";
+pub const DESTINATION_ARN_ENV: &str = "DESTINATION_ARN";
 /// Role CloudWatch Logs assumes for Kinesis/Firehose destinations (required for those).
-pub const DESTINATION_ROLE_ARN: &str = "DESTINATION_ROLE_ARN";
+pub const DESTINATION_ROLE_ARN_ENV: &str = "DESTINATION_ROLE_ARN";
 /// Name of shiplog's subscription filter (default `shiplog`).
-pub const FILTER_NAME: &str = "FILTER_NAME";
+pub const FILTER_NAME_ENV: &str = "FILTER_NAME";
 /// Filter pattern (default empty = every event).
-pub const FILTER_PATTERN: &str = "FILTER_PATTERN";
+pub const FILTER_PATTERN_ENV: &str = "FILTER_PATTERN";
 /// Comma-separated include prefixes (default `/aws/lambda/`; `*` = every group).
-pub const INCLUDE_PREFIXES: &str = "INCLUDE_PREFIXES";
+pub const INCLUDE_PREFIXES_ENV: &str = "INCLUDE_PREFIXES";
 /// Comma-separated exclude prefixes (default none; exclude wins).
-pub const EXCLUDE_PREFIXES: &str = "EXCLUDE_PREFIXES";
+pub const EXCLUDE_PREFIXES_ENV: &str = "EXCLUDE_PREFIXES";
 /// Optional regex a group name must match.
-pub const INCLUDE_PATTERN: &str = "INCLUDE_PATTERN";
+pub const INCLUDE_PATTERN_ENV: &str = "INCLUDE_PATTERN";
 /// Comma-separated `key` / `key=value` tag predicates that must all hold.
-pub const INCLUDE_TAGS: &str = "INCLUDE_TAGS";
+pub const INCLUDE_TAGS_ENV: &str = "INCLUDE_TAGS";
 /// Comma-separated `key` / `key=value` tag predicates of which none may hold.
-pub const EXCLUDE_TAGS: &str = "EXCLUDE_TAGS";
+pub const EXCLUDE_TAGS_ENV: &str = "EXCLUDE_TAGS";
 /// Comma-separated extra log groups of shiplog's own (never subscribed).
-pub const OWN_LOG_GROUPS: &str = "OWN_LOG_GROUPS";
+pub const OWN_LOG_GROUPS_ENV: &str = "OWN_LOG_GROUPS";
 /// Set by Lambda: this function's own log group (never subscribed).
-pub const AWS_LAMBDA_LOG_GROUP_NAME: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
+pub const AWS_LAMBDA_LOG_GROUP_NAME_ENV: &str = "AWS_LAMBDA_LOG_GROUP_NAME";
 /// Set by Lambda: this function's name (`/aws/lambda/<name>` is never subscribed).
-pub const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+pub const AWS_LAMBDA_FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
 /// Optional retention in days for new groups (a CloudWatch Logs allowed value).
-pub const RETENTION_DAYS: &str = "RETENTION_DAYS";
+pub const RETENTION_DAYS_ENV: &str = "RETENTION_DAYS";
 /// `true` to replace a different existing retention (default `false`).
-pub const RETENTION_OVERWRITE: &str = "RETENTION_OVERWRITE";
+pub const RETENTION_OVERWRITE_ENV: &str = "RETENTION_OVERWRITE";
 /// `per-group` (default) or `account-policy`.
-pub const SUBSCRIPTION_MODE: &str = "SUBSCRIPTION_MODE";
+pub const SUBSCRIPTION_MODE_ENV: &str = "SUBSCRIPTION_MODE";
 /// Name of the account policy in account-policy mode (default `shiplog`).
-pub const ACCOUNT_POLICY_NAME: &str = "ACCOUNT_POLICY_NAME";
+pub const ACCOUNT_POLICY_NAME_ENV: &str = "ACCOUNT_POLICY_NAME";
 /// CloudWatch Logs requests per second, client side (default 5).
-pub const RATE_LIMIT_PER_SECOND: &str = "RATE_LIMIT_PER_SECOND";
+pub const RATE_LIMIT_PER_SECOND_ENV: &str = "RATE_LIMIT_PER_SECOND";
 /// DescribeLogGroups page size, 1–50 (default 50).
-pub const PAGE_SIZE: &str = "PAGE_SIZE";
+pub const PAGE_SIZE_ENV: &str = "PAGE_SIZE";
 /// Cap on self-invocations of one backfill (default 20).
-pub const MAX_HOPS: &str = "MAX_HOPS";
+pub const MAX_HOPS_ENV: &str = "MAX_HOPS";
 /// Stop a backfill this long before the Lambda deadline, in ms (default 20000).
-pub const DEADLINE_MARGIN_MS: &str = "DEADLINE_MARGIN_MS";
+pub const DEADLINE_MARGIN_MS_ENV: &str = "DEADLINE_MARGIN_MS";
 /// `true` to remove our own filters (name and destination match) on stack delete.
-pub const CLEANUP_ON_DELETE: &str = "CLEANUP_ON_DELETE";
+pub const CLEANUP_ON_DELETE_ENV: &str = "CLEANUP_ON_DELETE";
 /// `false` to publish no EventBridge visibility events (default `true`).
-pub const PUBLISH_EVENTS: &str = "PUBLISH_EVENTS";
+pub const PUBLISH_EVENTS_ENV: &str = "PUBLISH_EVENTS";
 /// Event bus for visibility events (default `default`).
-pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+pub const EVENT_BUS_NAME_ENV: &str = "EVENT_BUS_NAME";
 /// Attempts per CloudWatch Logs call on throttling/5xx (default 5).
-pub const RETRY_MAX_ATTEMPTS: &str = "RETRY_MAX_ATTEMPTS";
+pub const RETRY_MAX_ATTEMPTS_ENV: &str = "RETRY_MAX_ATTEMPTS";
 /// Base of the exponential backoff in ms (default 200; capped at 20 s).
-pub const RETRY_BASE_MS: &str = "RETRY_BASE_MS";
+pub const RETRY_BASE_MS_ENV: &str = "RETRY_BASE_MS";
 
 /// Default client-side request rate.
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 5;
@@ -216,19 +216,19 @@ impl Config {
             errors: Vec::new(),
         };
         let destination = read_destination(&mut r);
-        let role_arn = r.get(DESTINATION_ROLE_ARN);
+        let role_arn = r.get(DESTINATION_ROLE_ARN_ENV);
         if let Some(d) = &destination {
             if d.needs_role() && role_arn.is_none() {
                 r.fail(
-                    DESTINATION_ROLE_ARN,
+                    DESTINATION_ROLE_ARN_ENV,
                     format!("required for the Kinesis/Firehose destination {d}"),
                 );
             }
         }
         let filter_name = r
-            .get(FILTER_NAME)
+            .get(FILTER_NAME_ENV)
             .unwrap_or_else(|| DEFAULT_FILTER_NAME.into());
-        let filter_pattern = (r.lookup)(FILTER_PATTERN).unwrap_or_default();
+        let filter_pattern = (r.lookup)(FILTER_PATTERN_ENV).unwrap_or_default();
         let selection = read_selection(&mut r, destination.as_ref());
         let retention = read_retention(&mut r);
         let mode = read_mode(&mut r);
@@ -236,38 +236,43 @@ impl Config {
             check_account_mode_selection(&mut r);
         }
         let rate_per_second = r.parse(
-            RATE_LIMIT_PER_SECOND,
+            RATE_LIMIT_PER_SECOND_ENV,
             DEFAULT_RATE_LIMIT_PER_SECOND,
             |t| t.parse().ok().filter(|n| *n > 0),
             "a positive integer",
         );
         let page_size = r.parse(
-            PAGE_SIZE,
+            PAGE_SIZE_ENV,
             MAX_PAGE_SIZE,
             |t| t.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)),
             "an integer from 1 to 50",
         );
-        let max_hops = r.parse(MAX_HOPS, DEFAULT_MAX_HOPS, |t| t.parse().ok(), "an integer");
+        let max_hops = r.parse(
+            MAX_HOPS_ENV,
+            DEFAULT_MAX_HOPS,
+            |t| t.parse().ok(),
+            "an integer",
+        );
         let deadline_margin = r.parse(
-            DEADLINE_MARGIN_MS,
+            DEADLINE_MARGIN_MS_ENV,
             DEFAULT_DEADLINE_MARGIN,
             |t| t.parse().ok().map(Duration::from_millis),
             "a number of milliseconds",
         );
-        let cleanup_on_delete = r.flag(CLEANUP_ON_DELETE, false);
-        let publish_events = r.flag(PUBLISH_EVENTS, true);
+        let cleanup_on_delete = r.flag(CLEANUP_ON_DELETE_ENV, false);
+        let publish_events = r.flag(PUBLISH_EVENTS_ENV, true);
         let event_bus = r
-            .get(EVENT_BUS_NAME)
+            .get(EVENT_BUS_NAME_ENV)
             .unwrap_or_else(|| DEFAULT_EVENT_BUS.into());
         let retry = BackoffPolicy {
             max_attempts: r.parse(
-                RETRY_MAX_ATTEMPTS,
+                RETRY_MAX_ATTEMPTS_ENV,
                 DEFAULT_RETRY_MAX_ATTEMPTS,
                 |t| t.parse().ok().filter(|n| *n > 0),
                 "a positive integer",
             ),
             base: r.parse(
-                RETRY_BASE_MS,
+                RETRY_BASE_MS_ENV,
                 DEFAULT_RETRY_BASE,
                 |t| t.parse().ok().map(Duration::from_millis),
                 "a number of milliseconds",
@@ -283,7 +288,7 @@ impl Config {
             r.fail(NAMESPACE_ENV, problem);
         }
         let function_name = r
-            .get(AWS_LAMBDA_FUNCTION_NAME)
+            .get(AWS_LAMBDA_FUNCTION_NAME_ENV)
             .filter(|n| check_dimension(FUNCTION_NAME_DIMENSION, n).is_ok());
         match (destination, r.errors.is_empty()) {
             (Some(destination), true) => Ok(Config {
@@ -314,9 +319,9 @@ impl Config {
 }
 
 fn read_destination<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) -> Option<Destination> {
-    let Some(arn) = r.get(DESTINATION_ARN) else {
+    let Some(arn) = r.get(DESTINATION_ARN_ENV) else {
         r.fail(
-            DESTINATION_ARN,
+            DESTINATION_ARN_ENV,
             "required (the ship-logs function or stream ARN)",
         );
         return None;
@@ -324,7 +329,7 @@ fn read_destination<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) -> Option<
     match Destination::parse(&arn) {
         Ok(destination) => Some(destination),
         Err(e) => {
-            r.fail(DESTINATION_ARN, e.to_string());
+            r.fail(DESTINATION_ARN_ENV, e.to_string());
             None
         }
     }
@@ -335,7 +340,7 @@ fn read_selection<F: Fn(&str) -> Option<String>>(
     destination: Option<&Destination>,
 ) -> Selection {
     let mut selection = Selection::default();
-    if let Some(text) = r.get(INCLUDE_PREFIXES) {
+    if let Some(text) = r.get(INCLUDE_PREFIXES_ENV) {
         let prefixes = parse_list(&text);
         selection.include_prefixes = if prefixes.iter().any(|p| p == ALL_GROUPS) {
             None
@@ -343,15 +348,15 @@ fn read_selection<F: Fn(&str) -> Option<String>>(
             Some(prefixes)
         };
     }
-    selection.exclude_prefixes = parse_list(&r.get(EXCLUDE_PREFIXES).unwrap_or_default());
-    if let Some(pattern) = r.get(INCLUDE_PATTERN) {
+    selection.exclude_prefixes = parse_list(&r.get(EXCLUDE_PREFIXES_ENV).unwrap_or_default());
+    if let Some(pattern) = r.get(INCLUDE_PATTERN_ENV) {
         match Regex::new(&pattern) {
             Ok(regex) => selection.pattern = Some(regex),
-            Err(e) => r.fail(INCLUDE_PATTERN, format!("invalid regex: {e}")),
+            Err(e) => r.fail(INCLUDE_PATTERN_ENV, format!("invalid regex: {e}")),
         }
     }
-    selection.include_tags = r.tags(INCLUDE_TAGS);
-    selection.exclude_tags = r.tags(EXCLUDE_TAGS);
+    selection.include_tags = r.tags(INCLUDE_TAGS_ENV);
+    selection.exclude_tags = r.tags(EXCLUDE_TAGS_ENV);
     selection.own_groups = own_groups(r, destination);
     selection
 }
@@ -366,40 +371,40 @@ fn own_groups<F: Fn(&str) -> Option<String>>(
         .and_then(Destination::own_log_group)
         .into_iter()
         .collect();
-    groups.extend(r.get(AWS_LAMBDA_LOG_GROUP_NAME));
+    groups.extend(r.get(AWS_LAMBDA_LOG_GROUP_NAME_ENV));
     groups.extend(
-        r.get(AWS_LAMBDA_FUNCTION_NAME)
+        r.get(AWS_LAMBDA_FUNCTION_NAME_ENV)
             .map(|n| lambda_log_group(&n)),
     );
-    groups.extend(parse_list(&r.get(OWN_LOG_GROUPS).unwrap_or_default()));
+    groups.extend(parse_list(&r.get(OWN_LOG_GROUPS_ENV).unwrap_or_default()));
     groups.sort();
     groups.dedup();
     groups
 }
 
 fn read_retention<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) -> Option<RetentionPolicy> {
-    let overwrite = r.flag(RETENTION_OVERWRITE, false);
-    let text = r.get(RETENTION_DAYS)?;
+    let overwrite = r.flag(RETENTION_OVERWRITE_ENV, false);
+    let text = r.get(RETENTION_DAYS_ENV)?;
     match RetentionDays::parse(&text) {
         Ok(days) => Some(RetentionPolicy { days, overwrite }),
         Err(e) => {
-            r.fail(RETENTION_DAYS, e.to_string());
+            r.fail(RETENTION_DAYS_ENV, e.to_string());
             None
         }
     }
 }
 
 fn read_mode<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) -> Mode {
-    match r.get(SUBSCRIPTION_MODE).as_deref() {
+    match r.get(SUBSCRIPTION_MODE_ENV).as_deref() {
         None | Some("per-group") => Mode::PerGroup,
         Some("account-policy") => Mode::AccountPolicy {
             policy_name: r
-                .get(ACCOUNT_POLICY_NAME)
+                .get(ACCOUNT_POLICY_NAME_ENV)
                 .unwrap_or_else(|| DEFAULT_POLICY_NAME.into()),
         },
         Some(other) => {
             r.fail(
-                SUBSCRIPTION_MODE,
+                SUBSCRIPTION_MODE_ENV,
                 format!("`{other}` is not per-group or account-policy"),
             );
             Mode::PerGroup
@@ -411,11 +416,11 @@ fn read_mode<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) -> Mode {
 /// be expressed, so configuring them in that mode is an error rather than silently ignored.
 fn check_account_mode_selection<F: Fn(&str) -> Option<String>>(r: &mut Reader<F>) {
     for variable in [
-        INCLUDE_PREFIXES,
-        EXCLUDE_PREFIXES,
-        INCLUDE_PATTERN,
-        INCLUDE_TAGS,
-        EXCLUDE_TAGS,
+        INCLUDE_PREFIXES_ENV,
+        EXCLUDE_PREFIXES_ENV,
+        INCLUDE_PATTERN_ENV,
+        INCLUDE_TAGS_ENV,
+        EXCLUDE_TAGS_ENV,
     ] {
         if r.get(variable).is_some() {
             r.fail(
@@ -440,7 +445,7 @@ mod tests {
 
     #[test]
     fn defaults_with_only_the_destination() {
-        let c = config(&[(DESTINATION_ARN, SHIP_LOGS)]).unwrap();
+        let c = config(&[(DESTINATION_ARN_ENV, SHIP_LOGS)]).unwrap();
         assert_eq!(c.filter.name, "shiplog");
         assert_eq!(c.filter.filter_pattern, "");
         assert_eq!(c.filter.destination_arn, SHIP_LOGS);
@@ -464,14 +469,14 @@ mod tests {
     #[test]
     fn own_groups_always_include_both_functions_and_extras() {
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (AWS_LAMBDA_LOG_GROUP_NAME, "/custom/subscribe"),
-            (AWS_LAMBDA_FUNCTION_NAME, "shiplog-subscribe"),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (AWS_LAMBDA_LOG_GROUP_NAME_ENV, "/custom/subscribe"),
+            (AWS_LAMBDA_FUNCTION_NAME_ENV, "shiplog-subscribe"),
             (
-                OWN_LOG_GROUPS,
+                OWN_LOG_GROUPS_ENV,
                 "/custom/ship-logs, /aws/lambda/shiplog-ship-logs",
             ),
-            (INCLUDE_PREFIXES, "*"),
+            (INCLUDE_PREFIXES_ENV, "*"),
         ])
         .unwrap();
         assert_eq!(
@@ -490,25 +495,25 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let errors = config(&[
-            (PAGE_SIZE, "500"),
-            (RETENTION_DAYS, "10"),
-            (INCLUDE_PATTERN, "(unclosed"),
-            (CLEANUP_ON_DELETE, "maybe"),
-            (SUBSCRIPTION_MODE, "both"),
-            (INCLUDE_TAGS, "=x"),
+            (PAGE_SIZE_ENV, "500"),
+            (RETENTION_DAYS_ENV, "10"),
+            (INCLUDE_PATTERN_ENV, "(unclosed"),
+            (CLEANUP_ON_DELETE_ENV, "maybe"),
+            (SUBSCRIPTION_MODE_ENV, "both"),
+            (INCLUDE_TAGS_ENV, "=x"),
         ])
         .unwrap_err();
         let variables: Vec<&str> = errors.0.iter().map(|e| e.variable).collect();
         assert_eq!(
             variables,
             vec![
-                DESTINATION_ARN,
-                INCLUDE_PATTERN,
-                INCLUDE_TAGS,
-                RETENTION_DAYS,
-                SUBSCRIPTION_MODE,
-                PAGE_SIZE,
-                CLEANUP_ON_DELETE
+                DESTINATION_ARN_ENV,
+                INCLUDE_PATTERN_ENV,
+                INCLUDE_TAGS_ENV,
+                RETENTION_DAYS_ENV,
+                SUBSCRIPTION_MODE_ENV,
+                PAGE_SIZE_ENV,
+                CLEANUP_ON_DELETE_ENV
             ]
         );
         assert!(errors
@@ -519,21 +524,24 @@ mod tests {
     #[test]
     fn the_reconcile_metric_goes_to_the_self_metrics_namespace_of_this_function() {
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (AWS_LAMBDA_FUNCTION_NAME, "shiplog-subscribe"),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (AWS_LAMBDA_FUNCTION_NAME_ENV, "shiplog-subscribe"),
         ])
         .unwrap();
         assert_eq!(c.self_metrics_namespace, "shiplog");
         assert_eq!(c.function_name.as_deref(), Some("shiplog-subscribe"));
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
             (NAMESPACE_ENV, "team/shiplog"),
         ])
         .unwrap();
         assert_eq!(c.self_metrics_namespace, "team/shiplog");
         assert_eq!(c.function_name, None);
-        let errors =
-            config(&[(DESTINATION_ARN, SHIP_LOGS), (NAMESPACE_ENV, "AWS/Lambda")]).unwrap_err();
+        let errors = config(&[
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (NAMESPACE_ENV, "AWS/Lambda"),
+        ])
+        .unwrap_err();
         assert_eq!(errors.0.len(), 1);
         assert_eq!(errors.0[0].variable, "SELF_METRICS_NAMESPACE");
     }
@@ -541,11 +549,11 @@ mod tests {
     #[test]
     fn kinesis_destination_requires_a_role() {
         let errors =
-            config(&[(DESTINATION_ARN, "arn:aws:kinesis:us-east-1:1:stream/s")]).unwrap_err();
-        assert_eq!(errors.0[0].variable, DESTINATION_ROLE_ARN);
+            config(&[(DESTINATION_ARN_ENV, "arn:aws:kinesis:us-east-1:1:stream/s")]).unwrap_err();
+        assert_eq!(errors.0[0].variable, DESTINATION_ROLE_ARN_ENV);
         let c = config(&[
-            (DESTINATION_ARN, "arn:aws:kinesis:us-east-1:1:stream/s"),
-            (DESTINATION_ROLE_ARN, "arn:aws:iam::1:role/r"),
+            (DESTINATION_ARN_ENV, "arn:aws:kinesis:us-east-1:1:stream/s"),
+            (DESTINATION_ROLE_ARN_ENV, "arn:aws:iam::1:role/r"),
         ])
         .unwrap();
         assert_eq!(c.filter.role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
@@ -555,9 +563,9 @@ mod tests {
     #[test]
     fn retention_is_validated_and_overwrite_is_optional() {
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (RETENTION_DAYS, "14"),
-            (RETENTION_OVERWRITE, "true"),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (RETENTION_DAYS_ENV, "14"),
+            (RETENTION_OVERWRITE_ENV, "true"),
         ])
         .unwrap();
         let retention = c.retention.unwrap();
@@ -568,10 +576,10 @@ mod tests {
     #[test]
     fn empty_values_count_as_unset() {
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (INCLUDE_PREFIXES, ""),
-            (RETENTION_DAYS, " "),
-            (FILTER_NAME, ""),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (INCLUDE_PREFIXES_ENV, ""),
+            (RETENTION_DAYS_ENV, " "),
+            (FILTER_NAME_ENV, ""),
         ])
         .unwrap();
         assert_eq!(c.filter.name, "shiplog");
@@ -585,8 +593,8 @@ mod tests {
     #[test]
     fn account_policy_mode_rejects_selection_it_cannot_express() {
         let c = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (SUBSCRIPTION_MODE, "account-policy"),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (SUBSCRIPTION_MODE_ENV, "account-policy"),
         ])
         .unwrap();
         assert_eq!(
@@ -596,11 +604,11 @@ mod tests {
             }
         );
         let errors = config(&[
-            (DESTINATION_ARN, SHIP_LOGS),
-            (SUBSCRIPTION_MODE, "account-policy"),
-            (EXCLUDE_PREFIXES, "/aws/lambda/test-"),
+            (DESTINATION_ARN_ENV, SHIP_LOGS),
+            (SUBSCRIPTION_MODE_ENV, "account-policy"),
+            (EXCLUDE_PREFIXES_ENV, "/aws/lambda/test-"),
         ])
         .unwrap_err();
-        assert_eq!(errors.0[0].variable, EXCLUDE_PREFIXES);
+        assert_eq!(errors.0[0].variable, EXCLUDE_PREFIXES_ENV);
     }
 }

@@ -545,7 +545,7 @@ async fn custom_resource_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CLEANUP_ON_DELETE, MAX_HOPS, PAGE_SIZE};
+    use crate::config::{CLEANUP_ON_DELETE_ENV, MAX_HOPS_ENV, PAGE_SIZE_ENV};
     use crate::test_support::{config, MotoWorld};
     use aws_sdk_lambda::operation::invoke::InvokeOutput;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
@@ -740,7 +740,7 @@ mod tests {
         let w = MotoWorld::new().await;
         five_groups(&w).await;
         let (lambda, payloads, _rule) = recording_lambda();
-        let deps = w.deps(config(&w.ship_logs, &[(PAGE_SIZE, "2")]), lambda);
+        let deps = w.deps(config(&w.ship_logs, &[(PAGE_SIZE_ENV, "2")]), lambda);
         let scheduled = json!({"version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
         let mut response = handle_invocation(&deps, invocation(scheduled, Duration::ZERO))
             .await
@@ -781,7 +781,7 @@ mod tests {
         five_groups(&w).await;
         let (lambda, payloads, _rule) = recording_lambda();
         let deps = w.deps(
-            config(&w.ship_logs, &[(PAGE_SIZE, "2"), (MAX_HOPS, "1")]),
+            config(&w.ship_logs, &[(PAGE_SIZE_ENV, "2"), (MAX_HOPS_ENV, "1")]),
             lambda,
         );
         let scheduled = json!({"detail-type": "Scheduled Event", "source": "aws.events"});
@@ -916,7 +916,10 @@ mod tests {
         assert_eq!(body["Status"], "SUCCESS");
         assert_eq!(w.filters("/aws/lambda/a").await, vec![w.ours()]);
 
-        let clean = w.deps(config(&w.ship_logs, &[(CLEANUP_ON_DELETE, "true")]), lambda);
+        let clean = w.deps(
+            config(&w.ship_logs, &[(CLEANUP_ON_DELETE_ENV, "true")]),
+            lambda,
+        );
         handle_invocation(
             &clean,
             invocation(custom_resource("Delete", &api.url("/cfn/clean")), PLENTY),

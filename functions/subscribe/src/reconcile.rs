@@ -621,8 +621,8 @@ pub fn log_progress(run_id: &str, totals: &Totals) {
 mod tests {
     use super::*;
     use crate::config::{
-        INCLUDE_TAGS, OWN_LOG_GROUPS, PAGE_SIZE, RETENTION_DAYS, RETENTION_OVERWRITE,
-        SUBSCRIPTION_MODE,
+        INCLUDE_TAGS_ENV, OWN_LOG_GROUPS_ENV, PAGE_SIZE_ENV, RETENTION_DAYS_ENV,
+        RETENTION_OVERWRITE_ENV, SUBSCRIPTION_MODE_ENV,
     };
     use crate::test_support::{config, MotoWorld};
     use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
@@ -808,7 +808,10 @@ mod tests {
         let w = backfill_world().await;
         let cfg = config(
             &w.ship_logs,
-            &[(PAGE_SIZE, "2"), (OWN_LOG_GROUPS, "/aws/lambda/zz-own")],
+            &[
+                (PAGE_SIZE_ENV, "2"),
+                (OWN_LOG_GROUPS_ENV, "/aws/lambda/zz-own"),
+            ],
         );
         let logs = w.adapter(&cfg);
         let reconciler = Reconciler::new(&logs, &cfg);
@@ -853,7 +856,10 @@ mod tests {
         let w = backfill_world().await;
         let cfg = config(
             &w.ship_logs,
-            &[(PAGE_SIZE, "3"), (OWN_LOG_GROUPS, "/aws/lambda/zz-own")],
+            &[
+                (PAGE_SIZE_ENV, "3"),
+                (OWN_LOG_GROUPS_ENV, "/aws/lambda/zz-own"),
+            ],
         );
         let logs = w.adapter(&cfg);
         let reconciler = Reconciler::new(&logs, &cfg);
@@ -885,7 +891,7 @@ mod tests {
         w.group("/aws/lambda/billing", &[("team", "billing")]).await;
         w.group("/aws/lambda/other", &[("team", "web")]).await;
         w.group("/aws/lambda/untagged", &[]).await;
-        let cfg = config(&w.ship_logs, &[(INCLUDE_TAGS, "team=billing")]);
+        let cfg = config(&w.ship_logs, &[(INCLUDE_TAGS_ENV, "team=billing")]);
         let logs = w.adapter(&cfg);
         let result = Reconciler::new(&logs, &cfg)
             .reconcile_all(
@@ -910,7 +916,7 @@ mod tests {
             log_group: name.into(),
             tags: Tags::new(),
         };
-        let cfg = config(&w.ship_logs, &[(RETENTION_DAYS, "14")]);
+        let cfg = config(&w.ship_logs, &[(RETENTION_DAYS_ENV, "14")]);
         let logs = w.adapter(&cfg);
         let reconciler = Reconciler::new(&logs, &cfg);
         let fresh = reconciler
@@ -931,7 +937,10 @@ mod tests {
 
         let cfg = config(
             &w.ship_logs,
-            &[(RETENTION_DAYS, "14"), (RETENTION_OVERWRITE, "true")],
+            &[
+                (RETENTION_DAYS_ENV, "14"),
+                (RETENTION_OVERWRITE_ENV, "true"),
+            ],
         );
         let logs = w.adapter(&cfg);
         let kept = Reconciler::new(&logs, &cfg)
@@ -1472,7 +1481,7 @@ mod tests {
     }
 
     fn account_mode(rules: &[&aws_smithy_mocks::Rule]) -> (Config, LogsAdapter) {
-        let cfg = config(SHIP_LOGS_ARN, &[(SUBSCRIPTION_MODE, "account-policy")]);
+        let cfg = config(SHIP_LOGS_ARN, &[(SUBSCRIPTION_MODE_ENV, "account-policy")]);
         let client = mock_client!(
             aws_sdk_cloudwatchlogs,
             RuleMode::MatchAny,

@@ -2,8 +2,8 @@
 //! ship-logs function and another tool's function to subscribe to.
 
 use crate::config::{
-    Config, AWS_LAMBDA_FUNCTION_NAME, DEADLINE_MARGIN_MS, DESTINATION_ARN, PAGE_SIZE,
-    RATE_LIMIT_PER_SECOND, RETRY_BASE_MS,
+    Config, AWS_LAMBDA_FUNCTION_NAME_ENV, DEADLINE_MARGIN_MS_ENV, DESTINATION_ARN_ENV,
+    PAGE_SIZE_ENV, RATE_LIMIT_PER_SECOND_ENV, RETRY_BASE_MS_ENV,
 };
 use crate::deps::{http_client, logs_client, Deps};
 use crate::events::Publisher;
@@ -24,12 +24,12 @@ pub(crate) const FOREIGN: &str = "datadog-forwarder";
 /// `vars` on top.
 pub(crate) fn config(destination_arn: &str, vars: &[(&str, &str)]) -> Config {
     let mut map: HashMap<String, String> = [
-        (DESTINATION_ARN, destination_arn),
-        (AWS_LAMBDA_FUNCTION_NAME, SUBSCRIBE),
-        (RATE_LIMIT_PER_SECOND, "1000"),
-        (RETRY_BASE_MS, "1"),
-        (DEADLINE_MARGIN_MS, "0"),
-        (PAGE_SIZE, "50"),
+        (DESTINATION_ARN_ENV, destination_arn),
+        (AWS_LAMBDA_FUNCTION_NAME_ENV, SUBSCRIBE),
+        (RATE_LIMIT_PER_SECOND_ENV, "1000"),
+        (RETRY_BASE_MS_ENV, "1"),
+        (DEADLINE_MARGIN_MS_ENV, "0"),
+        (PAGE_SIZE_ENV, "50"),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
