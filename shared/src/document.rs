@@ -47,10 +47,11 @@ pub struct Document<'r> {
     pub metric: Option<MetricStatus>,
     /// The batch's `resource` object written once ([`Document::with_resource_json`]).
     pub resource_json: Option<&'r ResourceJson<'r>>,
-    /// `traceId` and `spanId`: the invocation's ids ([`crate::span::ids`]). [`Document::new`]
-    /// derives them from the line alone; the pipeline sets them with [`Document::with_ids`] once
+    /// `traceId` and `spanId`: the invocation's ids ([`crate::span::ids`]). Unset, they are
+    /// derived from the line alone when the document is written; the pipeline sets them with
+    /// [`Document::with_ids`] (computed once per request, not once per document) once
     /// it knows the request's X-Ray segment id.
-    pub ids: InvocationIds,
+    pub ids: Option<InvocationIds>,
 }
 
 /// The `resource` object of a batch's documents, written once per batch: every document whose
@@ -112,13 +113,13 @@ impl<'r> Document<'r> {
             truncated_from,
             metric: None,
             resource_json: None,
-            ids: InvocationIds::of(line, None),
+            ids: None,
         }
     }
 
     /// Sets the invocation's `traceId` and `spanId`.
     pub fn with_ids(mut self, ids: InvocationIds) -> Self {
-        self.ids = ids;
+        self.ids = Some(ids);
         self
     }
 
@@ -453,6 +454,7 @@ impl<'r> Document<'r> {
     /// The serialisable shape of the document, every optional part resolved.
     fn view(&self) -> SourceView<'_> {
         let line = self.line;
+        let ids = self.ids.unwrap_or_else(|| InvocationIds::of(line, None));
         let res = self.resource;
         let origin = line.origin.as_deref();
         let xray = line.trace.xray_trace_id.as_deref();
@@ -509,8 +511,8 @@ impl<'r> Document<'r> {
                 text: l.as_str(),
                 number: l.otel_number(),
             }),
-            trace_id: self.ids.trace_id,
-            span_id: self.ids.span_id,
+            trace_id: ids.trace_id,
+            span_id: ids.span_id,
             event: EventView {
                 name: line.kind,
                 exception: line.error.as_deref(),
