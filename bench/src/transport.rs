@@ -162,14 +162,7 @@ impl Sink for StubTransport {
 
     /// Spans are bulk items beside the documents, as ship-logs ships them.
     fn span(&mut self, span: &Span) {
-        let index = span.index_name(self.bulk.index_prefix());
-        if self
-            .bulk
-            .push_item(index.into(), span.id(), span.observed, |out| {
-                span.write_json(out)
-            })
-            .is_err()
-        {
+        if self.bulk.push_span(span).is_err() {
             self.rejections += 1;
             return;
         }

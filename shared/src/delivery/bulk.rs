@@ -14,6 +14,7 @@ pub use chunk::{write_create_action, BulkItem, Chunk};
 use crate::delivery::encoding::Compression;
 use crate::delivery::item::ItemId;
 use crate::document::Document;
+use crate::span::Span;
 use crate::time::EpochMillis;
 use chunk::GzipWriter;
 use std::sync::Arc;
@@ -74,12 +75,34 @@ pub struct BulkBodyBuilder {
     open: Option<OpenBody>,
     open_len: usize,
     open_items: Vec<BulkItem>,
-    /// The document index of `index_day`, shared by its items.
-    index_name: Arc<str>,
-    /// UTC day (days since the epoch) whose index name is in `index_name`.
-    index_day: Option<i64>,
+    /// The documents' index of the last document's day, shared by its items.
+    document_index: DailyIndex,
+    /// The spans' index of the last span's day.
+    span_index: DailyIndex,
     document_ids: bool,
     items: usize,
+}
+
+/// A daily index name, built again only when the day changes (the items of a batch share their
+/// day, so this is once per batch, not once per item).
+#[derive(Debug, Default)]
+struct DailyIndex {
+    /// UTC day (days since the epoch) and its index name.
+    current: Option<(i64, Arc<str>)>,
+}
+
+impl DailyIndex {
+    /// The index name of `day`, made with `name` when it is not the last one's.
+    fn of_day(&mut self, day: i64, name: impl FnOnce() -> String) -> Arc<str> {
+        match &self.current {
+            Some((d, index)) if *d == day => Arc::clone(index),
+            _ => {
+                let index: Arc<str> = Arc::from(name());
+                self.current = Some((day, Arc::clone(&index)));
+                index
+            }
+        }
+    }
 }
 
 /// Items reserved at once for a new chunk (the default chunk holds 5 000 actions; the spare
@@ -100,8 +123,8 @@ impl BulkBodyBuilder {
             open: None,
             open_len: 0,
             open_items: Vec::new(),
-            index_name: Arc::from(""),
-            index_day: None,
+            document_index: DailyIndex::default(),
+            span_index: DailyIndex::default(),
             document_ids: true,
             items: 0,
         }
@@ -121,22 +144,26 @@ impl BulkBodyBuilder {
         self
     }
 
-    /// The logs index prefix (spans go to `otel-v1-apm-span-<prefix>-…`).
-    pub fn index_prefix(&self) -> &str {
-        &self.index_prefix
-    }
-
     /// Serialises one document into the open chunk, in the daily index of its CloudWatch event
     /// time. A document that cannot be serialised (never seen: documents hold only string-keyed
     /// maps) leaves no bytes behind and comes back as the error.
     pub fn push_document(&mut self, doc: &Document<'_>) -> Result<(), serde_json::Error> {
-        let day = doc.index_day();
-        if self.index_day != Some(day) {
-            self.index_name = Arc::from(doc.index_name(&self.index_prefix));
-            self.index_day = Some(day);
-        }
-        let index = Arc::clone(&self.index_name);
+        let prefix = &self.index_prefix;
+        let index = self
+            .document_index
+            .of_day(doc.index_day(), || doc.index_name(prefix));
         self.push_item(index, doc.id, doc.observed, |out| doc.write_json(out))
+    }
+
+    /// Serialises one invocation span into the open chunk, in the daily span index
+    /// (`otel-v1-apm-span-<prefix>-YYYY.MM.DD`) of its REPORT's CloudWatch event time, `_id` =
+    /// its span id. On error nothing of it stays in the chunk.
+    pub fn push_span(&mut self, span: &Span) -> Result<(), serde_json::Error> {
+        let prefix = &self.index_prefix;
+        let index = self
+            .span_index
+            .of_day(span.observed.day(), || span.index_name(prefix));
+        self.push_item(index, span.id(), span.observed, |out| span.write_json(out))
     }
 
     /// Serialises one bulk item into the open chunk: a `create` action on `index` (with `_id` =

@@ -18,7 +18,6 @@ use crate::pipeline::{RecordOutcome, RecordSummary, Sink};
 use crate::rejection::{RejectReason, Rejection};
 use crate::span::Span;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// A document `_id` as a record remembers it: a 64-bit hash (8 bytes instead of a ~90-byte
 /// string per document, for batches of 100 000 documents and more). Two ids with one key could
@@ -94,8 +93,6 @@ pub struct ShippingSink<'a> {
     records: Vec<RecordTrack>,
     current: Option<RecordTrack>,
     stats: ShippingStats,
-    /// The span index of the last span's day (spans of a batch share their day).
-    span_index: Option<(i64, Arc<str>)>,
 }
 
 impl<'a> ShippingSink<'a> {
@@ -109,7 +106,6 @@ impl<'a> ShippingSink<'a> {
             records: Vec::new(),
             current: None,
             stats: ShippingStats::default(),
-            span_index: None,
         }
     }
 
@@ -201,19 +197,7 @@ impl Sink for ShippingSink<'_> {
     /// A span is one more bulk item, into its own daily index, kept by its record like a
     /// document (an undelivered span fails its record; redelivery is idempotent by `_id`).
     fn span(&mut self, span: &Span) {
-        let day = span.observed.day();
-        let index = match &self.span_index {
-            Some((d, index)) if *d == day => Arc::clone(index),
-            _ => {
-                let index: Arc<str> = Arc::from(span.index_name(self.bulk.index_prefix()));
-                self.span_index = Some((day, Arc::clone(&index)));
-                index
-            }
-        };
-        if let Err(e) = self
-            .bulk
-            .push_item(index, span.id(), span.observed, |out| span.write_json(out))
-        {
+        if let Err(e) = self.bulk.push_span(span) {
             self.not_serializable(span.id(), &e);
             return;
         }
