@@ -401,9 +401,12 @@ impl Pipeline {
     ) {
         // Before sampling: a sampled-out error line still makes its span an error.
         let at = line.timestamp.unwrap_or(event.timestamp);
-        self.spans.observe(&line, at);
+        let enabled = self.config.spans.enabled;
+        if enabled {
+            self.spans.observe(&line, at);
+        }
         let ids = self.invocation_ids(&line);
-        let span = if self.config.spans.enabled {
+        let span = if enabled {
             self.spans.finish(
                 &line,
                 at,
@@ -413,6 +416,9 @@ impl Pipeline {
                 &self.config.spans,
             )
         } else {
+            // Spans off: only the segment ids noted for the documents' ids are kept, and a
+            // request's is forgotten at its REPORT, as finishing its span would.
+            self.spans.forget(&line);
             None
         };
         self.emit_document(event, line, ids, resource_json, rs, sink);

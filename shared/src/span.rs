@@ -429,6 +429,16 @@ impl SpanTracker {
         }
     }
 
+    /// Forgets the request of a REPORT line (what [`SpanTracker::finish`] does, without building
+    /// its span).
+    pub fn forget(&mut self, line: &ParsedLine<'_>) {
+        if line.kind == Kind::Report {
+            if let Some(request) = line.request_id.as_deref() {
+                self.requests.remove(request);
+            }
+        }
+    }
+
     /// The span of a REPORT line (`None` for any other line, or a report without a request id
     /// or any duration); forgets the request. `at` is the line's time, `observed` its CloudWatch
     /// event time, `ids` the ids its documents carry.

@@ -274,8 +274,14 @@ fn spans_off_emits_none_but_documents_keep_their_ids() {
         },
         ..PipelineConfig::default()
     };
-    let sink = run_with(&mut Pipeline::new(config), WARM_XRAY, 0);
+    let mut pipeline = Pipeline::new(config);
+    let sink = run_with(&mut pipeline, WARM_XRAY, 0);
     assert!(sink.spans.is_empty());
+    assert_eq!(
+        pipeline.open_span_requests(),
+        0,
+        "nothing is kept for spans that are off"
+    );
     assert!(sink
         .documents
         .iter()
