@@ -646,20 +646,25 @@ fn has_immense_string(v: &Value) -> bool {
 /// 2024-05-05T04:01:02Z.
 const DAY_MS: i64 = 1_714_881_662_000;
 
-/// What the shipped template still lets the engine refuse. `dynamic: false` and
-/// `ignore_malformed` make wrong scalar types and unknown fields harmless, and
-/// `attributes.fields` / `attributes.correlation` are `flat_object`, so a key that is a number in
-/// one line and an object in the next cannot conflict. But a `flat_object` indexes each value as
+/// 2023-02-28T12:00:00Z, a day no corpus document falls on, and its daily index suffix.
+const FOREIGN_DAY_MS: i64 = 1_677_585_600_000;
+const FOREIGN_DAY: &str = "2023.02.28";
+
+/// What the shipped template still lets the engine refuse, and what happens then.
+/// `dynamic: false` and `ignore_malformed` make wrong scalar types and unknown fields harmless,
+/// and `attributes.fields` / `attributes.correlation` are `flat_object`, so a key that is a number
+/// in one line and an object in the next cannot conflict. But a `flat_object` indexes each value as
 /// one keyword term, and Lucene refuses a term over 32 766 bytes: the engine rejects the whole
-/// document with `400 illegal_argument_exception` ("immense term"). A user field that large
-/// (a dumped payload in a JSON log line) is salvaged: moved to the text field
-/// `attributes.fields_text`, the line is stored. A correlation id that large
-/// (`x-correlation-*`, which shiplog maps to `attributes.correlation`) cannot be fixed by
-/// salvage (it only moves `attributes.fields`): that document is refused again and goes to the
-/// S3 dead letter (moto), as does one without user fields at all. Nothing is lost: indexed +
-/// dead-lettered = shipped.
+/// document with `400 illegal_argument_exception` ("immense term"). A user field that large (a
+/// dumped payload in a JSON log line) is salvaged: moved to the text field
+/// `attributes.fields_text`, the line is stored. A value that large under a correlation key
+/// (`x-correlation-*`) is not read as a correlation id (the core's `MAX_ID_BYTES`): it stays a
+/// user field and is salvaged the same way, so no pipeline document reaches the engine in a form
+/// salvage cannot fix. What the engine still refuses after salvage — here an index of another
+/// tool under the same name, whose `body` is a number — goes to the S3 dead letter (moto), with
+/// the engine's reason. Nothing is lost: indexed + dead-lettered = shipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lettered_to_s3() {
+async fn immense_values_are_salvaged_and_what_the_engine_still_refuses_is_dead_lettered_to_s3() {
     let os = RealOpenSearch::shared();
     let prefix = os.unique_prefix("salvage");
     let big = |c: char| c.to_string().repeat(MAX_TERM_BYTES + 1000);
@@ -667,7 +672,7 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         json!({"level": "INFO", "message": "export done", "rows": 3, "blob": big('x')}),
         json!({"level": "INFO", "x-correlation-session": big('y')}),
         json!({"level": "ERROR", "message": "charge failed", "amount": 5,
-            "x-correlation-trace": big('z')}),
+            "x-correlation-trace": big('z'), "x-correlation-id": "order-17"}),
         json!({"level": "INFO", "message": "small line", "amount": 1}),
     ]
     .map(|m| m.to_string());
@@ -677,12 +682,35 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         .map(|(i, m)| (format!("real-salvage-{i}"), m))
         .collect();
     let events: Vec<(&str, &String)> = events.iter().map(|(id, m)| (id.as_str(), *m)).collect();
-    let crafted = vec![cloudwatch_logs_event(
-        "/aws/lambda/orders",
-        "2024/05/05/[$LATEST]0123456789abcdef",
-        &events,
-        DAY_MS,
-    )];
+    // The other tool's index: a day no corpus document falls on.
+    let foreign_index = format!("{prefix}-{FOREIGN_DAY}");
+    os.put_ok(
+        &format!("/{foreign_index}"),
+        &json!({"mappings": {"properties": {"body": {"type": "long"}}}}),
+    )
+    .await;
+    let foreign_messages = [
+        json!({"level": "INFO", "message": "refused with fields", "rows": 1}).to_string(),
+        "refused plain line".to_owned(),
+    ];
+    let foreign_events: Vec<(&str, &String)> = ["real-refused-0", "real-refused-1"]
+        .into_iter()
+        .zip(foreign_messages.iter())
+        .collect();
+    let crafted = vec![
+        cloudwatch_logs_event(
+            "/aws/lambda/orders",
+            "2024/05/05/[$LATEST]0123456789abcdef",
+            &events,
+            DAY_MS,
+        ),
+        cloudwatch_logs_event(
+            "/aws/lambda/orders",
+            "2023/02/28/[$LATEST]0123456789abcdef",
+            &foreign_events,
+            FOREIGN_DAY_MS,
+        ),
+    ];
     let b = batch(
         &prefix,
         &[corpus_inputs(), &crafted],
@@ -690,16 +718,20 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         true,
     );
     let immense = |src: &Value, field: &str| has_immense_string(&src["attributes"][field]);
+    assert!(
+        !b.expected.values().any(|s| immense(s, "correlation")),
+        "no correlation id is immense"
+    );
     let want_dead: BTreeSet<Key> = b
         .expected
-        .iter()
-        .filter(|(_, s)| immense(s, "correlation"))
-        .map(|(k, _)| k.clone())
+        .keys()
+        .filter(|(index, _)| *index == foreign_index)
+        .cloned()
         .collect();
     let want_salvaged: BTreeSet<Key> = b
         .expected
         .iter()
-        .filter(|(_, s)| immense(s, "fields") && !immense(s, "correlation"))
+        .filter(|(_, s)| immense(s, "fields"))
         .map(|(k, _)| k.clone())
         .collect();
     let dead_with_fields = want_dead
@@ -708,17 +740,28 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         .count();
     assert_eq!(
         (want_dead.len(), want_salvaged.len(), dead_with_fields),
-        (2, 1, 1),
+        (2, 3, 1),
         "the crafted lines map as intended: {:?}",
         b.expected
             .iter()
-            .filter(|((_, id), _)| id.starts_with("real-salvage-"))
+            .filter(|((_, id), _)| id.starts_with("real-"))
             .map(|(_, s)| {
                 let mut paths = BTreeSet::new();
                 leaf_paths(&s["attributes"], "", &mut paths);
                 paths
             })
             .collect::<Vec<_>>()
+    );
+    let session_line = b
+        .expected
+        .iter()
+        .find(|((_, id), _)| id == "real-salvage-2")
+        .map(|(_, s)| s.clone())
+        .unwrap();
+    assert_eq!(
+        session_line["attributes"]["correlation_id"],
+        json!("order-17"),
+        "the short id beside the immense value is still a correlation id"
     );
 
     let moto = MotoServer::start().unwrap();
@@ -764,15 +807,10 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         assert_eq!(e.given_up, GiveUp::Rejected, "{e:?}");
         assert_eq!(
             (e.error.status, e.error.kind.opensearch_type()),
-            (400, Some("illegal_argument_exception"))
+            (400, Some("mapper_parsing_exception")),
+            "{e:?}"
         );
-        assert!(
-            e.error
-                .reason
-                .contains("immense term in field=\"attributes.correlation"),
-            "{}",
-            e.error.reason
-        );
+        assert!(e.error.reason.contains("[body]"), "{}", e.error.reason);
         let src: Value = serde_json::from_slice(&e.source).unwrap();
         let want = &b.expected[&(e.index.clone(), e.id.clone())];
         if want["attributes"].get("fields").is_some() {
@@ -791,7 +829,7 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         }
     }
 
-    // The engine holds everything else; the salvaged line is stored and searchable.
+    // The engine holds everything else; the salvaged lines are stored and searchable.
     let pattern = format!("{prefix}-*");
     let got = stored(&os, &pattern).await;
     assert_eq!(got.len(), outcome.indexed);
@@ -810,6 +848,10 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         }
         assert_eq!(src["body"], want["body"]);
         assert_eq!(src["@timestamp"], want["@timestamp"]);
+        assert_eq!(
+            src["attributes"]["correlation"],
+            want["attributes"]["correlation"]
+        );
         assert!(src["attributes"].get("fields").is_none());
         let text = src["attributes"][SALVAGED_FIELDS_KEY].as_str().unwrap();
         assert_eq!(
@@ -840,6 +882,17 @@ async fn immense_user_field_is_salvaged_and_immense_correlation_id_is_dead_lette
         salvaged["count"],
         json!(1),
         "the salvaged line is searchable"
+    );
+    let by_correlation = os
+        .post_ok(
+            &format!("/{pattern}/_count"),
+            &json!({"query": {"term": {"attributes.correlation_id": "order-17"}}}),
+        )
+        .await;
+    assert_eq!(
+        by_correlation["count"],
+        json!(1),
+        "the line with the immense value is found by its short correlation id"
     );
     cleanup(&os, &prefix).await;
 }

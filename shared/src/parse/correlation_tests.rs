@@ -169,3 +169,86 @@ fn durable_execution_arn_is_a_correlation_key_in_every_shape() {
         .as_ref()
         .is_some_and(|f| f.get("attempt").is_some()));
 }
+
+/// A value too long to be an id (a dumped payload under a correlation key) is not read as one:
+/// it stays a user field, in every shape, and the short ids beside it are still read.
+#[test]
+fn a_value_longer_than_an_id_stays_a_user_field() {
+    use crate::parse::structured::MAX_ID_BYTES;
+    let long = "y".repeat(MAX_ID_BYTES + 1);
+    let at_limit = "z".repeat(MAX_ID_BYTES);
+    let shapes = [
+        (
+            "powertools",
+            format!(r#"{{"level":"INFO","message":"m","correlation_id":"{long}","x-correlation-user-id":"u-9"}}"#),
+            "correlation_id",
+        ),
+        (
+            "dazn",
+            format!(r#"{{"level":"INFO","message":"m","x-correlation-session":"{long}","x-correlation-user-id":"u-9"}}"#),
+            "x-correlation-session",
+        ),
+        (
+            "dazn, object value",
+            format!(r#"{{"level":"INFO","message":"m","x-correlation-session":{{"dump":"{long}"}},"x-correlation-user-id":"u-9"}}"#),
+            "x-correlation-session",
+        ),
+        (
+            "Node body",
+            format!("2025-11-20T09:00:00.000Z\t{REQUEST_ID}\tINFO\t{{\"message\":\"m\",\"x-correlation-session\":\"{long}\",\"x-correlation-user-id\":\"u-9\"}}"),
+            "x-correlation-session",
+        ),
+        (
+            "Lambda JSON-format extra key",
+            format!(r#"{{"timestamp":"2025-11-20T09:00:00.000Z","level":"INFO","requestId":"{REQUEST_ID}","message":"m","x-correlation-session":"{long}","x-correlation-user-id":"u-9"}}"#),
+            "x-correlation-session",
+        ),
+    ];
+    for (shape, msg, key) in &shapes {
+        let (_, c, fields) = correlation_of(msg);
+        let c = c.unwrap_or_default();
+        assert_eq!(
+            Value::Object(c.ids),
+            json!({"x-correlation-user-id": "u-9"}),
+            "{shape}: only the short id is a correlation id"
+        );
+        assert_eq!(c.primary, None, "{shape}");
+        let kept = fields.as_ref().and_then(|f| f.get(*key)).cloned();
+        let kept_text = kept.map(|v| v.to_string()).unwrap_or_default();
+        assert!(
+            kept_text.contains(&long),
+            "{shape}: the long value stays in fields under {key}: {fields:?}"
+        );
+    }
+    // A nested correlation_ids object keeps its long member, and a value at the limit is an id.
+    let msg = format!(
+        r#"{{"level":"INFO","message":"m","correlation_ids":{{"order":"{long}","x-correlation-id":"{at_limit}"}}}}"#
+    );
+    let (_, c, fields) = correlation_of(&msg);
+    let c = c.unwrap_or_default();
+    assert_eq!(c.primary.as_deref(), Some(at_limit.as_str()));
+    assert_eq!(
+        Value::Object(c.ids),
+        json!({ "x-correlation-id": at_limit })
+    );
+    assert_eq!(
+        fields.and_then(|f| f.get("correlation_ids").cloned()),
+        Some(json!({ "order": long }))
+    );
+    // Tenant ids and durable execution ARNs are ids too.
+    let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:wf/{long}");
+    let msg =
+        format!(r#"{{"level":"INFO","message":"m","tenantId":"{long}","executionArn":"{arn}"}}"#);
+    let line = parsed(&msg);
+    assert!(line.correlation.is_none(), "{:?}", line.correlation);
+    assert!(line.platform.is_none(), "{:?}", line.platform);
+    let fields = line.fields.map(|f| Value::Object(f.into_map()));
+    assert_eq!(
+        fields.as_ref().and_then(|f| f.get("tenantId")),
+        Some(&json!(long))
+    );
+    assert_eq!(
+        fields.as_ref().and_then(|f| f.get("executionArn")),
+        Some(&json!(arn))
+    );
+}

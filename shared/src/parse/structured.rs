@@ -27,7 +27,7 @@ mod error;
 mod ids;
 mod keys;
 
-pub use ids::{header_trace, is_xray_id};
+pub use ids::{header_trace, is_xray_id, MAX_ID_BYTES};
 
 use crate::json::{Entries, Member};
 use crate::level::Level;

@@ -16,6 +16,10 @@
 //!   together.
 //!
 //! Every key found is kept in `attributes.correlation.*` under its original name.
+//!
+//! An id is short: a value with a string longer than [`MAX_ID_BYTES`] (a dumped payload under a
+//! correlation key) is not read as a correlation id, tenant id or execution ARN. It stays a user
+//! field in `attributes.fields`, where delivery's salvage can still store an immense one.
 
 use super::keys::{Keys, Slot};
 use crate::json::Member;
@@ -63,6 +67,14 @@ const DAZN_EXTRA_KEYS: &[Slot] = &[
 
 /// dazn keys that mark a line as a dazn line (with any `x-correlation-*` key).
 const DAZN_MARKER_KEYS: &[Slot] = &[Slot::DebugLogEnabled, Slot::CallChainLength];
+
+/// The longest string read as an id (correlation id, tenant id, durable execution ARN or
+/// operation id), in bytes. The index template keeps ids as keywords with `ignore_above: 1024`,
+/// so a longer value could not be found by its id anyway. And `attributes.correlation` is a
+/// `flat_object`, which indexes every value as one term: a value over Lucene's 32 766-byte term
+/// limit makes the engine refuse the document, and correlation ids are copied to every line of
+/// their request, so one such value used to send a whole request to the dead letters.
+pub const MAX_ID_BYTES: usize = 1024;
 
 /// Length of `1-5759e988-bd862e3fe1be46a994272793`.
 const XRAY_ID_LEN: usize = 35;
@@ -172,7 +184,7 @@ fn read_durable(keys: &mut Keys<'_>) -> Option<DurableExecution> {
     let execution_arn = keys.take_if(Slot::ExecutionArn, |v| {
         v.as_str()
             .map(str::trim)
-            .filter(|s| s.starts_with("arn:"))
+            .filter(|s| s.starts_with("arn:") && s.len() <= MAX_ID_BYTES)
             .map(str::to_owned)
     })?;
     let operation_id = keys.take_if(Slot::OperationId, |v| match v.as_json() {
@@ -190,10 +202,31 @@ fn read_durable(keys: &mut Keys<'_>) -> Option<DurableExecution> {
     })
 }
 
-/// A non-blank string, trimmed and owned.
+/// A non-blank string of id size, trimmed and owned.
 fn text_of(s: &str) -> Option<String> {
     let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
+    (!s.is_empty() && s.len() <= MAX_ID_BYTES).then(|| s.to_owned())
+}
+
+/// True when every string of the value (members' names included) is at most [`MAX_ID_BYTES`]:
+/// a value that can be a correlation id.
+fn fits_an_id(v: &Member<'_>) -> bool {
+    match v {
+        Member::Str(s) => s.len() <= MAX_ID_BYTES,
+        Member::Json(v) => value_fits_an_id(v),
+    }
+}
+
+/// [`fits_an_id`] for a parsed value.
+fn value_fits_an_id(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.len() <= MAX_ID_BYTES,
+        Value::Array(items) => items.iter().all(value_fits_an_id),
+        Value::Object(members) => members
+            .iter()
+            .all(|(k, v)| k.len() <= MAX_ID_BYTES && value_fits_an_id(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => true,
+    }
 }
 
 /// Reads the correlation ids (see the module rules); the keys used leave `fields`.
@@ -205,7 +238,7 @@ fn read_correlation(keys: &mut Keys<'_>, durable_arn: Option<&str>) -> Option<Co
     let mut ids = Map::new();
     let mut primary = None;
     for slot in POWERTOOLS_CORRELATION_KEYS {
-        if let Some(v) = keys.take_when(*slot, |v| !v.is_null()) {
+        if let Some(v) = keys.take_when(*slot, |v| !v.is_null() && fits_an_id(v)) {
             let v = v.into_value();
             if primary.is_none() {
                 primary = id_text(&v);
@@ -243,7 +276,7 @@ fn read_nested(keys: &mut Keys<'_>, ids: &mut Map<String, Value>) {
     };
     let mut left = Map::new();
     for (k, v) in nested {
-        if id_text(&v).is_some() {
+        if id_text(&v).is_some() && k.len() <= MAX_ID_BYTES && value_fits_an_id(&v) {
             ids.entry(k).or_insert(v);
         } else {
             left.insert(k, v);
@@ -261,12 +294,12 @@ fn read_dazn(keys: &mut Keys<'_>, ids: &mut Map<String, Value>) {
         return;
     }
     ids.extend(
-        keys.take_dazn()
+        keys.take_dazn_when(|k, v| k.len() <= MAX_ID_BYTES && fits_an_id(v))
             .into_iter()
             .map(|(k, v)| (k.into_owned(), v.into_value())),
     );
     for slot in DAZN_EXTRA_KEYS {
-        if let Some(v) = keys.take(*slot) {
+        if let Some(v) = keys.take_when(*slot, fits_an_id) {
             ids.insert(slot.name().to_owned(), v.into_value());
         }
     }

@@ -302,9 +302,17 @@ impl<'a> Keys<'a> {
         !self.dazn.is_empty()
     }
 
-    /// Consumes the dazn `x-correlation-*` keys.
-    pub(super) fn take_dazn(&mut self) -> Vec<(Cow<'a, str>, Member<'a>)> {
-        std::mem::take(&mut self.dazn)
+    /// Consumes the dazn `x-correlation-*` keys that `accept` holds for; the others return to
+    /// the fields at [`Keys::finish`].
+    pub(super) fn take_dazn_when(
+        &mut self,
+        accept: impl Fn(&str, &Member<'a>) -> bool,
+    ) -> Vec<(Cow<'a, str>, Member<'a>)> {
+        let (taken, left) = std::mem::take(&mut self.dazn)
+            .into_iter()
+            .partition(|(k, v)| accept(k, v));
+        self.dazn = left;
+        taken
     }
 
     /// The remaining fields: the object minus the consumed keys (the whole object for EMF).
