@@ -41,6 +41,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod rejection;
+mod shipped_template;
 pub mod span;
 pub mod subscribe;
 #[cfg(any(test, feature = "testing"))]

@@ -5,6 +5,7 @@
 //!
 //! The template is named after the index prefix and matches `<prefix>-*`.
 
+use crate::shipped_template::ShippedTemplate;
 use serde_json::Value;
 
 /// The template as shipped (`infra/opensearch/index-template.json`), for the default prefix.
@@ -56,32 +57,20 @@ pub fn template_name(index_prefix: &str) -> String {
     index_prefix.to_owned()
 }
 
-/// The shipped template parsed.
-fn shipped() -> Result<serde_json::Map<String, Value>, TemplateError> {
-    match serde_json::from_str::<Value>(INDEX_TEMPLATE_JSON) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(TemplateError::Invalid("not an object".to_owned())),
-        Err(e) => Err(TemplateError::Invalid(e.to_string())),
-    }
-}
+/// The shipped logs template.
+const SHIPPED: ShippedTemplate = ShippedTemplate(INDEX_TEMPLATE_JSON);
 
 /// Our template's `version` (0 when it has none).
 pub fn template_version() -> Result<u64, TemplateError> {
-    Ok(shipped()?
-        .get("version")
-        .and_then(Value::as_u64)
-        .unwrap_or(0))
+    SHIPPED.version().map_err(TemplateError::Invalid)
 }
 
 /// The `PUT _index_template/<name>` body for `index_prefix`: the shipped template with
 /// `index_patterns` = `["<prefix>-*"]`.
 pub fn render_template(index_prefix: &str) -> Result<Vec<u8>, TemplateError> {
-    let mut t = shipped()?;
-    t.insert(
-        "index_patterns".to_owned(),
-        Value::Array(vec![Value::String(format!("{index_prefix}-*"))]),
-    );
-    serde_json::to_vec(&Value::Object(t)).map_err(|e| TemplateError::Invalid(e.to_string()))
+    SHIPPED
+        .render(format!("{index_prefix}-*"))
+        .map_err(TemplateError::Invalid)
 }
 
 /// What the cluster has.

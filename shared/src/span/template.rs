@@ -5,7 +5,7 @@
 //! span index prefix and matching `otel-v1-apm-span-<prefix>-*`.
 
 use super::span_index_prefix;
-use serde_json::Value;
+use crate::shipped_template::ShippedTemplate;
 
 /// The template as shipped, for the default prefix.
 pub const SPAN_TEMPLATE_JSON: &str =
@@ -16,13 +16,8 @@ pub const SPAN_TEMPLATE_JSON: &str =
 #[error("the shipped span index template is invalid: {0}")]
 pub struct SpanTemplateError(pub String);
 
-fn shipped() -> Result<serde_json::Map<String, Value>, SpanTemplateError> {
-    match serde_json::from_str::<Value>(SPAN_TEMPLATE_JSON) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(SpanTemplateError("not an object".to_owned())),
-        Err(e) => Err(SpanTemplateError(e.to_string())),
-    }
-}
+/// The shipped span template.
+const SHIPPED: ShippedTemplate = ShippedTemplate(SPAN_TEMPLATE_JSON);
 
 /// The span template's name for a logs index prefix: `otel-v1-apm-span-<prefix>`.
 pub fn span_template_name(logs_prefix: &str) -> String {
@@ -31,29 +26,21 @@ pub fn span_template_name(logs_prefix: &str) -> String {
 
 /// The shipped span template's `version`.
 pub fn span_template_version() -> Result<u64, SpanTemplateError> {
-    Ok(shipped()?
-        .get("version")
-        .and_then(Value::as_u64)
-        .unwrap_or(0))
+    SHIPPED.version().map_err(SpanTemplateError)
 }
 
 /// The `PUT _index_template/<name>` body: the shipped template with `index_patterns` =
 /// `["otel-v1-apm-span-<prefix>-*"]`.
 pub fn render_span_template(logs_prefix: &str) -> Result<Vec<u8>, SpanTemplateError> {
-    let mut t = shipped()?;
-    t.insert(
-        "index_patterns".to_owned(),
-        Value::Array(vec![Value::String(format!(
-            "{}-*",
-            span_index_prefix(logs_prefix)
-        ))]),
-    );
-    serde_json::to_vec(&Value::Object(t)).map_err(|e| SpanTemplateError(e.to_string()))
+    SHIPPED
+        .render(format!("{}-*", span_index_prefix(logs_prefix)))
+        .map_err(SpanTemplateError)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn the_template_follows_the_prefix_and_keeps_data_preppers_fields() {
