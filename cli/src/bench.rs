@@ -24,6 +24,7 @@ use crate::{EXIT_OK, EXIT_UNDECODABLE, EXIT_USAGE};
 use clap::Args;
 use shiplog::delivery::encoding::Compression;
 use shiplog::pipeline::{Pipeline, PipelineConfig, DEFAULT_INDEX_PREFIX};
+use shiplog::span::SpanConfig;
 use shiplog::testing::workload::{self, WorkloadSpec};
 use shiplog_bench::cost::{self, LambdaPrice};
 use shiplog_bench::{Delivery, Floor, StubTransport};
@@ -63,6 +64,10 @@ pub struct BenchArgs {
     /// to print its cost model beside shiplog's.
     #[arg(long, value_name = "MS")]
     pub baseline_ms_per_mb: Option<f64>,
+    /// Measure without invocation spans (documents only, as a shipper without spans would
+    /// write; the floor then writes and gzips only the documents' bytes).
+    #[arg(long)]
+    pub no_spans: bool,
     /// Lambda event files or directories to measure instead of the generated workload.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -125,7 +130,14 @@ pub fn run(args: &BenchArgs) -> u8 {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    match measure(&inputs, args.rounds.max(1), jobs) {
+    let config = PipelineConfig {
+        spans: SpanConfig {
+            enabled: !args.no_spans,
+            ..SpanConfig::default()
+        },
+        ..PipelineConfig::default()
+    };
+    match measure(&inputs, &config, args.rounds.max(1), jobs) {
         Ok(m) => {
             print_report(&m, args.baseline_ms_per_mb);
             EXIT_OK
@@ -206,8 +218,12 @@ fn load_inputs(args: &BenchArgs, spec: &WorkloadSpec) -> Result<Vec<Input>, Stri
 }
 
 /// Warm-up pass, then `rounds` timed rounds of floor and pipeline, then the parallel figure.
-fn measure(inputs: &[Input], rounds: usize, jobs: usize) -> Result<Measurements, String> {
-    let config = PipelineConfig::default();
+fn measure(
+    inputs: &[Input],
+    config: &PipelineConfig,
+    rounds: usize,
+    jobs: usize,
+) -> Result<Measurements, String> {
     // Warm-up: the pipeline's `_bulk` chunks are what the floor writes and gzips.
     let mut transport = StubTransport::new(&config.index_prefix);
     let mut pipeline = Pipeline::new(config.clone());
@@ -241,13 +257,13 @@ fn measure(inputs: &[Input], rounds: usize, jobs: usize) -> Result<Measurements,
     let mut best: Option<Pass> = None;
     for _ in 0..rounds {
         best_floor = best_floor.min(time_floor(&mut floor, inputs, &emitted));
-        let pass = time_pipeline(inputs, &config, &mut transport);
+        let pass = time_pipeline(inputs, config, &mut transport);
         if best.is_none_or(|b| pass.total() < b.total()) {
             best = Some(pass);
         }
     }
     let parallel = (0..rounds)
-        .map(|_| time_parallel(inputs, &config, jobs))
+        .map(|_| time_parallel(inputs, config, jobs))
         .min()
         .unwrap_or_default();
     Ok(Measurements {
@@ -512,9 +528,21 @@ mod tests {
                 bytes: p.lambda_event,
             })
             .collect();
-        let m = measure(&inputs, 1, 2).unwrap();
+        let m = measure(&inputs, &PipelineConfig::default(), 1, 2).unwrap();
         assert_eq!(m.events, 360);
         assert_eq!(m.delivery.documents, 360);
+        assert!(m.delivery.spans > 0, "{:?}", m.delivery);
+        // Without spans: the same documents, no span, fewer bytes written.
+        let no_spans = PipelineConfig {
+            spans: SpanConfig {
+                enabled: false,
+                ..SpanConfig::default()
+            },
+            ..PipelineConfig::default()
+        };
+        let d = measure(&inputs, &no_spans, 1, 2).unwrap().delivery;
+        assert_eq!((d.documents, d.spans), (360, 0), "{d:?}");
+        assert!(d.bulk_raw_bytes < m.delivery.bulk_raw_bytes);
         assert!(m.delivery.bulk_gzip_bytes < m.delivery.bulk_raw_bytes);
         // The floor gzip'd the pipeline's bytes at the same level and chunking: the same size
         // within a few per cent (the pipeline feeds its gzip stream in smaller writes).
@@ -531,6 +559,6 @@ mod tests {
         let inputs = vec![Input {
             bytes: b"[1,2]".to_vec(),
         }];
-        assert!(measure(&inputs, 1, 1).is_err());
+        assert!(measure(&inputs, &PipelineConfig::default(), 1, 1).is_err());
     }
 }
