@@ -308,6 +308,9 @@ impl<'a> Keys<'a> {
         &mut self,
         accept: impl Fn(&str, &Member<'a>) -> bool,
     ) -> Vec<(Cow<'a, str>, Member<'a>)> {
+        if self.dazn.iter().all(|(k, v)| accept(k, v)) {
+            return std::mem::take(&mut self.dazn);
+        }
         let (taken, left) = std::mem::take(&mut self.dazn)
             .into_iter()
             .partition(|(k, v)| accept(k, v));
