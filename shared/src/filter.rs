@@ -6,6 +6,7 @@
 //! exactly the same lines (retries stay idempotent). Metric lines, platform lines and lines at
 //! WARN or above are never sampled out.
 
+use crate::hash::fnv1a_64;
 use crate::json::Member;
 use crate::level::Level;
 use crate::model::{Kind, ParsedLine};
@@ -198,11 +199,7 @@ impl Filter {
 /// FNV-1a of the id, finalised with the splitmix64 mixer (FNV's high bits are poorly mixed for
 /// short, similar ids), mapped to `[0, 1)`.
 fn unit_hash(id: &str) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let mut h = fnv1a_64(id.as_bytes());
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h ^= h >> 27;

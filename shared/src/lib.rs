@@ -33,6 +33,7 @@ pub mod decode;
 pub mod delivery;
 pub mod document;
 pub mod filter;
+pub mod hash;
 pub mod json;
 pub mod level;
 pub mod limits;
