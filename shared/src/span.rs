@@ -31,7 +31,7 @@ pub use ids::{InvocationIds, SpanId, TraceId};
 
 use crate::cost::{estimated_cost_usd, Architecture};
 use crate::json::json_key as k;
-use crate::json::object::{write_u64, Obj};
+use crate::json::object::{write_i64, write_u64, Obj};
 use crate::level::Level;
 use crate::model::{BatchResource, Kind, ParsedLine, Report};
 use crate::time::EpochMillis;
@@ -252,14 +252,6 @@ impl Span {
         o.close();
         Ok(())
     }
-}
-
-/// Writes a signed integer.
-fn write_i64(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    write_u64(out, n.unsigned_abs());
 }
 
 /// Writes `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` of nanoseconds since the epoch (clamped to it).

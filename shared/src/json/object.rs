@@ -20,6 +20,14 @@ pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(buf.get(at..).unwrap_or_default());
 }
 
+/// Writes the decimal digits of `n`, with its sign.
+pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, n.unsigned_abs());
+}
+
 /// `json_key!("name")` is the literal `"name":` (a member's key, written in one copy).
 macro_rules! json_key {
     ($name:literal) => {
@@ -93,5 +101,22 @@ impl<'o> Obj<'o> {
     /// Closes the object: writes `}`.
     pub(crate) fn close(self) {
         self.out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for n in [0, 7, -7, 1_000_000_007, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_i64(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes(), "{n}");
+        }
+        let mut out = Vec::new();
+        write_u64(&mut out, u64::MAX);
+        assert_eq!(out, u64::MAX.to_string().into_bytes());
     }
 }
