@@ -3,6 +3,7 @@
 //! (primary, or any key of `attributes.correlation`), or the value of a field the user names.
 
 use serde_json::{json, Value};
+use shiplog::span::TraceId;
 
 /// Request id of every document of an invocation.
 pub(crate) const REQUEST_FIELD: &str = "attributes.faas.invocation_id";
@@ -26,27 +27,14 @@ pub(crate) struct TraceForms {
 }
 
 /// `id` read as a trace id: X-Ray form (`1-5759e988-bd862e3fe1be46a994272793`) or W3C form
-/// (32 hex digits); `None` for anything else.
+/// (32 hex digits), by the core's rule for trace ids (`TraceId::parse`: an all-zero id is no
+/// trace id); `None` for anything else.
 pub(crate) fn trace_forms(id: &str) -> Option<TraceForms> {
-    let id = id.trim().to_ascii_lowercase();
-    let is_hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
-    if let Some(rest) = id.strip_prefix("1-") {
-        let (time, random) = rest.split_once('-')?;
-        if time.len() == 8 && random.len() == 24 && is_hex(time) && is_hex(random) {
-            return Some(TraceForms {
-                w3c: format!("{time}{random}"),
-                xray: id,
-            });
-        }
-        return None;
-    }
-    if id.len() == 32 && is_hex(&id) {
-        return Some(TraceForms {
-            xray: format!("1-{}-{}", &id[..8], &id[8..]),
-            w3c: id,
-        });
-    }
-    None
+    let trace = TraceId::parse(id.trim())?;
+    Some(TraceForms {
+        xray: trace.to_xray(),
+        w3c: trace.as_str().to_owned(),
+    })
 }
 
 /// What the user asked for: `id`, looked up in `field` when one is given.
@@ -139,6 +127,7 @@ mod tests {
             "1-5759e988-bd862e3fe1be46a99427279",
             "1-5759e98g-bd862e3fe1be46a994272793",
             "5759e988bd862e3fe1be46a99427279",
+            "00000000000000000000000000000000",
             "",
         ] {
             assert_eq!(trace_forms(id), None, "{id}");
